@@ -1,0 +1,88 @@
+/**
+ * Server configuration from command-line flags and environment variables (flags win).
+ * `ssm-inventory serve --help` prints this table; the README documents it.
+ */
+import { parseArgs } from 'node:util'
+import { defaultLimits, type InventoryLimits } from './inventory/deps.js'
+import { isLogLevel, type LogLevel } from './log.js'
+
+export interface ServerConfig {
+  host: string
+  port: number
+  dataDir: string
+  logLevel: LogLevel
+  maxBodyBytes: number
+  requestTimeoutMs: number
+  limits: InventoryLimits
+  deletion: {
+    batchSize: number
+    leaseMs: number
+    pollMs: number
+    pauseMs: number
+    retentionMs: number
+  }
+}
+
+interface Setting {
+  flag: string
+  env: string
+  default: string
+  help: string
+  apply(config: ServerConfig, value: string): void
+}
+
+function integer(name: string, value: string, min: number): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}; got '${value}'`)
+  return n
+}
+
+export class ConfigError extends Error {}
+
+export const settings: Setting[] = [
+  { flag: 'host', env: 'SSM_INVENTORY_HOST', default: '127.0.0.1', help: 'address to bind', apply: (c, v) => (c.host = v) },
+  { flag: 'port', env: 'SSM_INVENTORY_PORT', default: '4583', help: 'port to listen on (0 picks a free one)', apply: (c, v) => (c.port = integer('port', v, 0)) },
+  { flag: 'data-dir', env: 'SSM_INVENTORY_DATA_DIR', default: './data', help: 'directory of the SQLite database', apply: (c, v) => (c.dataDir = v) },
+  {
+    flag: 'log-level', env: 'SSM_INVENTORY_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent',
+    apply: (c, v) => {
+      if (!isLogLevel(v)) throw new ConfigError(`log-level must be debug, info, warn, error or silent; got '${v}'`)
+      c.logLevel = v
+    },
+  },
+  { flag: 'max-body-bytes', env: 'SSM_INVENTORY_MAX_BODY_BYTES', default: String(8 * 1024 * 1024), help: 'largest request body accepted (413 above)', apply: (c, v) => (c.maxBodyBytes = integer('max-body-bytes', v, 1024)) },
+  { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after)', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
+  { flag: 'max-custom-types', env: 'SSM_INVENTORY_MAX_CUSTOM_TYPES', default: String(defaultLimits.maxCustomTypes), help: 'custom inventory types per account and region', apply: (c, v) => (c.limits.maxCustomTypes = integer('max-custom-types', v, 1)) },
+  { flag: 'max-item-bytes', env: 'SSM_INVENTORY_MAX_ITEM_BYTES', default: String(defaultLimits.maxItemSizeBytes), help: 'size of one item (ItemSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxItemSizeBytes = integer('max-item-bytes', v, 1)) },
+  { flag: 'max-request-items-bytes', env: 'SSM_INVENTORY_MAX_REQUEST_ITEMS_BYTES', default: String(defaultLimits.maxTotalSizeBytes), help: 'size of all items of one PutInventory (TotalSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxTotalSizeBytes = integer('max-request-items-bytes', v, 1)) },
+  { flag: 'max-sub-types', env: 'SSM_INVENTORY_MAX_SUB_TYPES', default: String(defaultLimits.maxSubTypesPerType), help: 'sub-types per type (SubTypeCountLimitExceededException above)', apply: (c, v) => (c.limits.maxSubTypesPerType = integer('max-sub-types', v, 1)) },
+  { flag: 'deletion-batch-size', env: 'SSM_INVENTORY_DELETION_BATCH_SIZE', default: '200', help: 'items deleted per transaction', apply: (c, v) => (c.deletion.batchSize = integer('deletion-batch-size', v, 1)) },
+  { flag: 'deletion-pause-ms', env: 'SSM_INVENTORY_DELETION_PAUSE_MS', default: '0', help: 'pause between deletion batches (0: just yield to pending requests)', apply: (c, v) => (c.deletion.pauseMs = integer('deletion-pause-ms', v, 0)) },
+  { flag: 'deletion-lease-ms', env: 'SSM_INVENTORY_DELETION_LEASE_MS', default: '30000', help: 'lease of a deletion job; another node takes over a job this long after its last batch', apply: (c, v) => (c.deletion.leaseMs = integer('deletion-lease-ms', v, 100)) },
+  { flag: 'deletion-poll-ms', env: 'SSM_INVENTORY_DELETION_POLL_MS', default: '2000', help: 'how often an idle worker looks for unclaimed deletions', apply: (c, v) => (c.deletion.pollMs = integer('deletion-poll-ms', v, 10)) },
+  { flag: 'deletion-retention-days', env: 'SSM_INVENTORY_DELETION_RETENTION_DAYS', default: '30', help: 'days a Complete deletion stays visible to DescribeInventoryDeletions', apply: (c, v) => (c.deletion.retentionMs = integer('deletion-retention-days', v, 0) * 86_400_000) },
+]
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const options = Object.fromEntries(settings.map((s) => [s.flag, { type: 'string' as const }]))
+  let values: Record<string, string | undefined>
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>
+  } catch (error) {
+    throw new ConfigError((error as Error).message)
+  }
+  const config: ServerConfig = {
+    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0,
+    limits: { ...defaultLimits },
+    deletion: { batchSize: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
+  }
+  for (const setting of settings) {
+    setting.apply(config, values[setting.flag] ?? env[setting.env] ?? setting.default)
+  }
+  return config
+}
+
+export function configHelp(): string {
+  const rows = settings.map((s) => `  --${s.flag.padEnd(26)} ${s.env.padEnd(38)} ${s.help} (default ${s.default})`)
+  return ['Flags (and environment variables):', ...rows].join('\n')
+}

@@ -1,0 +1,142 @@
+/**
+ * The background loop that carries out deletions.
+ *
+ * A job is claimed with a lease (owner + expiry) so that several nodes on one database
+ * never work the same job at once, and so that a job whose node died is taken over once
+ * its lease expires. Each batch deletes a bounded number of items in one transaction
+ * together with the job's counts and a renewed lease: a crash between batches loses
+ * nothing and counts nothing twice. Between batches the loop yields to the event loop,
+ * so API requests are served while a large deletion runs.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Clock } from '../inventory/deps.js'
+import type { Logger } from '../log.js'
+import type { Store } from '../store/store.js'
+
+export interface DeletionWorkerOptions {
+  /** Items deleted per transaction. */
+  batchSize: number
+  /** How long a claimed job stays ours without a heartbeat (each batch renews it). */
+  leaseMs: number
+  /** How often an idle worker looks for work nobody announced (e.g. a dead node's job). */
+  pollMs: number
+  /** Complete deletions are forgotten this long after they finished. */
+  retentionMs: number
+  /** Pause between batches; 0 yields to pending I/O only. */
+  pauseMs: number
+}
+
+export interface DeletionProgress {
+  deletionId: string
+  itemsDeleted: number
+  entriesDeleted: number
+  complete: boolean
+}
+
+export class DeletionWorker {
+  readonly owner = `node-${randomUUID()}`
+  private stopping = false
+  private running: Promise<void> | undefined
+  private wake: (() => void) | undefined
+  private lastPurge = 0
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly options: DeletionWorkerOptions,
+    private readonly log: Logger,
+    private readonly onProgress: (progress: DeletionProgress) => void = () => {},
+  ) {}
+
+  start(): void {
+    if (this.running) return
+    this.stopping = false
+    this.running = this.loop().catch((error) => {
+      this.log.error('deletion worker stopped on an unexpected error', { error: String(error?.stack ?? error) })
+    })
+  }
+
+  /** A deletion was started: look for work now rather than at the next poll. */
+  notify(): void {
+    this.wake?.()
+  }
+
+  /** Finishes the batch in hand, gives up the lease, and returns. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    this.wake?.()
+    await this.running
+    this.running = undefined
+  }
+
+  private now(): number {
+    return this.clock.now().getTime()
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      await this.purgeExpired()
+      let deletionId: string | undefined
+      try {
+        deletionId = await this.store.claimDeletion(this.owner, this.now(), this.options.leaseMs)
+      } catch (error) {
+        this.log.warn('could not claim a deletion; retrying', { error: String(error) })
+      }
+      if (!deletionId) {
+        await this.idle()
+        continue
+      }
+      try {
+        await this.work(deletionId)
+      } catch (error) {
+        // The batch's transaction rolled back; the lease expires and the job is retried.
+        this.log.error('deletion batch failed; will retry', { deletionId, error: String(error) })
+        await pause(this.options.pollMs)
+      }
+    }
+  }
+
+  private async work(deletionId: string): Promise<void> {
+    this.log.info('working deletion', { deletionId, owner: this.owner })
+    while (!this.stopping) {
+      const result = await this.store.runDeletionBatch(deletionId, this.owner, this.options.batchSize, this.now(), this.options.leaseMs)
+      if (!result.leaseHeld) {
+        this.log.warn('lost the lease of a deletion; another node has it', { deletionId })
+        return
+      }
+      this.onProgress({ deletionId, ...result })
+      if (result.complete) {
+        this.log.info('deletion complete', { deletionId })
+        return
+      }
+      await pause(this.options.pauseMs)
+    }
+    await this.store.releaseDeletion(deletionId, this.owner)
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.pollMs)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wake = () => {
+        this.wake = undefined
+        done()
+      }
+    })
+  }
+
+  private async purgeExpired(): Promise<void> {
+    const now = this.now()
+    if (now - this.lastPurge < 60_000) return
+    this.lastPurge = now
+    const purged = await this.store.purgeDeletions(now - this.options.retentionMs)
+    if (purged > 0) this.log.info('forgot deletions past their retention', { purged })
+  }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)))
+}

@@ -1,0 +1,77 @@
+/**
+ * ListInventoryEntries: the Content entries of one type on one instance, filtered by
+ * attribute and paged (MaxResults 1-50).
+ *
+ * An instance that never reported inventory is InvalidInstanceId. A type that does not
+ * exist (unknown AWS type, custom type never put, disabled or deleted) is
+ * InvalidTypeNameException. A filter on an attribute the type's schema does not have is
+ * InvalidFilter. An instance without an item of an existing type has no entries.
+ */
+import { InvalidFilter, InvalidInstanceId, InvalidNextToken, InvalidTypeNameException } from '../protocol/errors.js'
+import type { InventoryEntry, Partition, Store } from '../store/store.js'
+import { awsType, INSTANCE_INFORMATION, isCustomType } from './aws-types.js'
+import type { Caller, Deps } from './deps.js'
+import { checkFilterValues, matchesFilter, type InventoryFilter } from './filters.js'
+import { instanceInformationEntry } from './instance-information.js'
+import { decodeNextToken, encodeNextToken, type TokenScope } from './next-token.js'
+import { DEFAULT_PAGE_SIZE } from './paging.js'
+import type { ListInventoryEntriesRequest, ListInventoryEntriesResult } from './shapes.js'
+
+export async function listInventoryEntries(input: ListInventoryEntriesRequest, caller: Caller, deps: Deps): Promise<ListInventoryEntriesResult> {
+  const { store } = deps
+  const p = caller.partition
+  const attributes = await schemaAttributes(store, p, input.TypeName)
+  const filters = input.Filters ?? []
+  checkFilters(filters, attributes, input.TypeName)
+  const scope: TokenScope = {
+    secret: store.secret,
+    operation: 'ListInventoryEntries',
+    partition: p,
+    query: [input.InstanceId, input.TypeName, filters],
+  }
+  const offset = input.NextToken ? decodeNextToken<number>(scope, input.NextToken) : 0
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidNextToken('The specified token is not valid.')
+
+  const instance = await store.getInstance(p, input.InstanceId)
+  if (!instance) throw new InvalidInstanceId(`Instance ${input.InstanceId} has not reported any inventory in this account and region.`)
+
+  const result: ListInventoryEntriesResult = { TypeName: input.TypeName, InstanceId: input.InstanceId, Entries: [] }
+  let entries: InventoryEntry[]
+  if (input.TypeName === INSTANCE_INFORMATION) {
+    const stored = await store.getItem(p, input.InstanceId, input.TypeName)
+    result.SchemaVersion = awsType(INSTANCE_INFORMATION)!.version
+    result.CaptureTime = stored?.captureTime
+    entries = [instanceInformationEntry(instance)]
+  } else {
+    const item = await store.getItem(p, input.InstanceId, input.TypeName)
+    if (!item) return result
+    result.SchemaVersion = item.schemaVersion
+    result.CaptureTime = item.captureTime
+    entries = item.content
+  }
+  const matching = filters.length === 0 ? entries : entries.filter((entry) => filters.every((f) => matchesFilter(entry[f.Key], f)))
+  const limit = input.MaxResults ?? DEFAULT_PAGE_SIZE
+  result.Entries = matching.slice(offset, offset + limit)
+  if (offset + limit < matching.length) result.NextToken = encodeNextToken(scope, offset + limit)
+  return result
+}
+
+async function schemaAttributes(store: Store, p: Partition, typeName: string): Promise<Set<string>> {
+  if (!isCustomType(typeName)) {
+    const definition = awsType(typeName)
+    if (!definition) throw new InvalidTypeNameException(`The type name '${typeName}' is not an inventory type defined by AWS.`)
+    return new Set(definition.attributes.map((a) => a.Name))
+  }
+  const type = await store.getType(p, typeName)
+  if (type?.state !== 'active') throw new InvalidTypeNameException(`The inventory type ${typeName} does not exist in this account and region.`)
+  return new Set(type.attributes.map((a) => a.Name))
+}
+
+function checkFilters(filters: InventoryFilter[], attributes: Set<string>, typeName: string): void {
+  for (const filter of filters) {
+    if (!attributes.has(filter.Key)) {
+      throw new InvalidFilter(`The filter key '${filter.Key}' is not an attribute of ${typeName}; its attributes are ${[...attributes].join(', ')}.`)
+    }
+    checkFilterValues(filter)
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Every error a client can receive, one class per AWS error name. The serializer in
+ * protocol/respond.ts writes `{"__type": type, "message": message}` with `status`.
+ * Extra members (TypeName on some PutInventory errors) travel in `fields`.
+ */
+export abstract class AwsError extends Error {
+  abstract readonly type: string
+  readonly status: number = 400
+  readonly fields: Record<string, string> = {}
+}
+
+function withTypeName(error: AwsError, typeName: string | undefined): void {
+  if (typeName !== undefined) error.fields.TypeName = typeName
+}
+
+// ---- protocol-level errors -------------------------------------------------------
+
+export class ValidationException extends AwsError {
+  readonly type = 'ValidationException'
+}
+export class SerializationException extends AwsError {
+  readonly type = 'SerializationException'
+}
+export class UnknownOperationException extends AwsError {
+  readonly type = 'UnknownOperationException'
+}
+export class MissingAuthenticationTokenException extends AwsError {
+  readonly type = 'MissingAuthenticationTokenException'
+  override readonly status = 403
+}
+export class UnsupportedMediaTypeException extends AwsError {
+  readonly type = 'UnsupportedMediaTypeException'
+  override readonly status = 415
+}
+export class RequestEntityTooLargeException extends AwsError {
+  readonly type = 'RequestEntityTooLargeException'
+  override readonly status = 413
+}
+export class RequestTimeoutException extends AwsError {
+  readonly type = 'RequestTimeoutException'
+  override readonly status = 408
+}
+export class InternalServerError extends AwsError {
+  readonly type = 'InternalServerError'
+  override readonly status = 500
+}
+/** Answered while the server is draining on SIGTERM; clients retry it. */
+export class ServiceUnavailableException extends AwsError {
+  readonly type = 'ServiceUnavailable'
+  override readonly status = 503
+}
+
+// ---- errors of the service model ---------------------------------------------------
+
+export class InvalidInstanceId extends AwsError {
+  readonly type = 'InvalidInstanceId'
+}
+export class InvalidTypeNameException extends AwsError {
+  readonly type = 'InvalidTypeNameException'
+}
+export class InvalidItemContentException extends AwsError {
+  readonly type = 'InvalidItemContentException'
+  constructor(message: string, typeName?: string) {
+    super(message)
+    withTypeName(this, typeName)
+  }
+}
+export class ItemContentMismatchException extends AwsError {
+  readonly type = 'ItemContentMismatchException'
+  constructor(message: string, typeName?: string) {
+    super(message)
+    withTypeName(this, typeName)
+  }
+}
+export class ItemSizeLimitExceededException extends AwsError {
+  readonly type = 'ItemSizeLimitExceededException'
+  constructor(message: string, typeName?: string) {
+    super(message)
+    withTypeName(this, typeName)
+  }
+}
+export class TotalSizeLimitExceededException extends AwsError {
+  readonly type = 'TotalSizeLimitExceededException'
+}
+export class CustomSchemaCountLimitExceededException extends AwsError {
+  readonly type = 'CustomSchemaCountLimitExceededException'
+}
+export class UnsupportedInventorySchemaVersionException extends AwsError {
+  readonly type = 'UnsupportedInventorySchemaVersionException'
+}
+export class UnsupportedInventoryItemContextException extends AwsError {
+  readonly type = 'UnsupportedInventoryItemContextException'
+  constructor(message: string, typeName?: string) {
+    super(message)
+    withTypeName(this, typeName)
+  }
+}
+export class InvalidInventoryItemContextException extends AwsError {
+  readonly type = 'InvalidInventoryItemContextException'
+}
+export class SubTypeCountLimitExceededException extends AwsError {
+  readonly type = 'SubTypeCountLimitExceededException'
+}
+export class InvalidFilter extends AwsError {
+  readonly type = 'InvalidFilter'
+}
+export class InvalidNextToken extends AwsError {
+  readonly type = 'InvalidNextToken'
+}
+export class InvalidOptionException extends AwsError {
+  readonly type = 'InvalidOptionException'
+}
+export class InvalidDeleteInventoryParametersException extends AwsError {
+  readonly type = 'InvalidDeleteInventoryParametersException'
+}
+export class InvalidInventoryRequestException extends AwsError {
+  readonly type = 'InvalidInventoryRequestException'
+}
+export class InvalidDeletionIdException extends AwsError {
+  readonly type = 'InvalidDeletionIdException'
+}
+export class InvalidAggregatorException extends AwsError {
+  readonly type = 'InvalidAggregatorException'
+}
+export class InvalidInventoryGroupException extends AwsError {
+  readonly type = 'InvalidInventoryGroupException'
+}
+export class InvalidResultAttributeException extends AwsError {
+  readonly type = 'InvalidResultAttributeException'
+}
+
+/** An operation of the model that this server does not implement yet. */
+export class NotImplementedException extends AwsError {
+  readonly type = 'NotImplementedException'
+  override readonly status = 501
+}

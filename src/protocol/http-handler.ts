@@ -1,0 +1,164 @@
+/**
+ * AWS JSON 1.1 over HTTP: `POST /` with `X-Amz-Target: AmazonSSM.<Operation>` and a JSON
+ * body. Reads the body within a size limit, dispatches on the target, validates the input
+ * against the service model, runs the operation and writes its result or error. Every
+ * response carries `x-amzn-RequestId`.
+ */
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Caller, Deps } from '../inventory/deps.js'
+import type { Operation } from '../inventory/operations.js'
+import type { Logger } from '../log.js'
+import {
+  AwsError,
+  InternalServerError,
+  RequestEntityTooLargeException,
+  RequestTimeoutException,
+  SerializationException,
+  ServiceUnavailableException,
+  UnknownOperationException,
+  UnsupportedMediaTypeException,
+} from './errors.js'
+import { partitionOf } from './partition.js'
+import { operation as modelOperation, targetPrefix } from './service-model.js'
+import { validateInput } from './validate.js'
+
+export const CONTENT_TYPE = 'application/x-amz-json-1.1'
+const ACCEPTED_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0', 'application/json']
+
+export interface ApiOptions {
+  operations: Record<string, Operation>
+  deps: Deps
+  log: Logger
+  maxBodyBytes: number
+  /** False while the server drains on shutdown: new API calls get 503. */
+  accepting(): boolean
+  /** Called once per API call when it is answered (for metrics). */
+  onAnswered?(call: AnsweredCall): void
+}
+
+export interface AnsweredCall {
+  operation: string
+  status: number
+  errorType?: string
+  seconds: number
+}
+
+class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: object,
+  ) {}
+}
+
+export function isApiRequest(req: IncomingMessage): boolean {
+  return req.method === 'POST' && (req.url === '/' || req.url?.startsWith('/?') === true)
+}
+
+export async function handleApiRequest(req: IncomingMessage, res: ServerResponse, options: ApiOptions): Promise<void> {
+  const requestId = randomUUID()
+  const started = process.hrtime.bigint()
+  let operationName = 'unknown'
+  let answer: Answer
+  try {
+    if (!options.accepting()) throw new ServiceUnavailableException('The server is shutting down; retry on another node or later.')
+    operationName = targetOperation(req.headers['x-amz-target'], options.operations)
+    checkContentType(req.headers['content-type'])
+    const body = await readBody(req, options.maxBodyBytes)
+    const input = parseJson(body)
+    const operation = options.operations[operationName]
+    validateInput(modelOperation(operationName)!.input.shape, input, operation.enumErrors)
+    const caller: Caller = { partition: partitionOf(req.headers.authorization) }
+    answer = new Answer(200, await operation.handler(input, caller, options.deps))
+  } catch (error) {
+    answer = errorAnswer(error, requestId, operationName, options.log)
+  }
+  if (res.destroyed) return
+  const payload = JSON.stringify(answer.body)
+  res.writeHead(answer.status, {
+    'content-type': CONTENT_TYPE,
+    'content-length': Buffer.byteLength(payload),
+    'x-amzn-requestid': requestId,
+    ...(answer.status === 413 || answer.status === 503 ? { connection: 'close' } : {}),
+  })
+  res.end(payload)
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  const errorType = answer.status === 200 ? undefined : (answer.body as { __type?: string }).__type
+  options.onAnswered?.({ operation: operationName, status: answer.status, errorType, seconds })
+  options.log.debug('request', { requestId, operation: operationName, status: answer.status, errorType, ms: Math.round(seconds * 1000) })
+}
+
+function targetOperation(target: string | string[] | undefined, operations: Record<string, Operation>): string {
+  if (typeof target !== 'string' || target === '') throw new UnknownOperationException('The request has no X-Amz-Target header naming an operation.')
+  const dot = target.lastIndexOf('.')
+  const prefix = target.slice(0, dot)
+  const name = target.slice(dot + 1)
+  if (dot < 0 || prefix !== targetPrefix || !Object.prototype.hasOwnProperty.call(operations, name) || !modelOperation(name)) {
+    throw new UnknownOperationException(`Operation ${target} is not supported by this server; it serves ${Object.keys(operations).map((o) => `${targetPrefix}.${o}`).join(', ')}.`)
+  }
+  return name
+}
+
+function checkContentType(header: string | undefined): void {
+  const type = header?.split(';')[0].trim().toLowerCase()
+  if (!type || !ACCEPTED_CONTENT_TYPES.includes(type)) {
+    throw new UnsupportedMediaTypeException(`Content-Type must be ${CONTENT_TYPE}; got ${header ? `'${header}'` : 'none'}.`)
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'])
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume()
+      reject(tooLarge(limit))
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.removeAllListeners('data')
+        req.resume()
+        reject(tooLarge(limit))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks, size)))
+    // A client that goes away gets no answer; the error only ends this request's work.
+    req.on('error', () => reject(new RequestTimeoutException('The client closed the connection before sending the whole request.')))
+    req.on('aborted', () => reject(new RequestTimeoutException('The client closed the connection before sending the whole request.')))
+  })
+}
+
+function tooLarge(limit: number): RequestEntityTooLargeException {
+  return new RequestEntityTooLargeException(`The request body is larger than the limit of ${limit} bytes.`)
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {}
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    throw new SerializationException('The request body is not valid UTF-8.')
+  }
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new SerializationException(`The request body is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
+function errorAnswer(error: unknown, requestId: string, operation: string, log: Logger): Answer {
+  if (error instanceof AwsError) {
+    return new Answer(error.status, { __type: error.type, message: error.message, ...error.fields })
+  }
+  log.error('unexpected error', { requestId, operation, error: error instanceof Error ? error.stack : String(error) })
+  const internal = new InternalServerError(`An internal error occurred; request id ${requestId}.`)
+  return new Answer(internal.status, { __type: internal.type, message: internal.message })
+}

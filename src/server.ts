@@ -1,0 +1,72 @@
+/**
+ * Wiring: the only place that creates concrete objects (store, worker, HTTP server).
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { ServerConfig } from './config.js'
+import { DeletionWorker } from './deletions/deletion-worker.js'
+import { systemClock, type Clock, type Deps } from './inventory/deps.js'
+import { operations } from './inventory/operations.js'
+import { createLogger, type Logger } from './log.js'
+import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
+import { openSqliteStore } from './store/sqlite/sqlite-store.js'
+import type { Store } from './store/store.js'
+
+export interface RunningServer {
+  readonly url: string
+  readonly store: Store
+  close(): Promise<void>
+}
+
+export async function startServer(config: ServerConfig, clock: Clock = systemClock, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const store = openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
+  const worker = new DeletionWorker(store, clock, config.deletion, log)
+  const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
+  let accepting = true
+
+  const server: Server = createServer((req, res) => {
+    if (isApiRequest(req)) {
+      void handleApiRequest(req, res, {
+        operations, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
+      })
+      return
+    }
+    if (req.method === 'GET' && req.url === '/health') {
+      const body = JSON.stringify(accepting ? { status: 'ok', store: 'sqlite' } : { status: 'draining' })
+      res.writeHead(accepting ? 200 : 503, { 'content-type': 'application/json' }).end(body)
+      return
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ __type: 'NotFound', message: `Nothing is served at ${req.method} ${req.url}; the API is POST /.` }))
+  })
+  server.requestTimeout = config.requestTimeoutMs
+  server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000)
+  server.keepAliveTimeout = 5_000
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => resolve())
+  })
+  worker.start()
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  log.info('ssm-inventory listening', { url, dataDir: config.dataDir })
+
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= (async () => {
+      accepting = false
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      const force = setTimeout(() => server.closeAllConnections(), 10_000)
+      await drained
+      clearTimeout(force)
+      await worker.stop()
+      await store.close()
+      log.info('ssm-inventory stopped')
+    })()
+    return closing
+  }
+  return { url, store, close }
+}

@@ -1,0 +1,412 @@
+/**
+ * The embedded store: one SQLite file through better-sqlite3, in WAL mode.
+ *
+ * better-sqlite3 is synchronous, so every method runs its transaction to the end without
+ * yielding; the process's single connection serialises them. Each PutInventory and each
+ * deletion batch is one transaction: a kill -9 leaves either all of it or none of it.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type {
+  BatchResult,
+  DeletionContext,
+  DeletionCursor,
+  DeletionDecision,
+  DeletionRecord,
+  DeletionRequest,
+  InstanceRecord,
+  Page,
+  Partition,
+  PutContext,
+  PutPlan,
+  Store,
+  StoredItem,
+  TypeRecord,
+  VersionCount,
+} from '../store.js'
+import { sqliteMigrations } from './sqlite-migrations.js'
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. */
+  path: string
+}
+
+interface TypeRow {
+  type_name: string
+  version: string
+  attributes: string
+  state: TypeRecord['state']
+  disabled_version: string | null
+  hidden_seq: number
+}
+
+interface DeletionRow {
+  deletion_id: string
+  account: string
+  region: string
+  type_name: string
+  option: string | null
+  params_digest: string
+  status: DeletionRecord['status']
+  start_time: number
+  last_update: number
+  ordinal: number
+  lower_seq: number
+  cutoff_seq: number
+  total_count: number
+  remaining_count: number
+  versions: string
+  entries_deleted: number
+  lease_owner: string | null
+  lease_expires: number | null
+}
+
+interface ItemRow {
+  instance_id: string
+  type_name: string
+  schema_version: string
+  capture_time: string
+  content_hash: string | null
+  content: string
+  context: string | null
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
+  const db = new Database(options.path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('busy_timeout = 5000')
+  db.pragma('foreign_keys = ON')
+  migrate(db)
+  return new SqliteStore(db)
+}
+
+function migrate(db: Database.Database): void {
+  const applied = db.pragma('user_version', { simple: true }) as number
+  for (let version = applied; version < sqliteMigrations.length; version++) {
+    db.transaction(() => {
+      db.exec(sqliteMigrations[version])
+      db.pragma(`user_version = ${version + 1}`)
+    }).immediate()
+  }
+  db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?), ('seq', '0')`).run(randomBytes(32).toString('hex'))
+}
+
+function toType(row: TypeRow): TypeRecord {
+  return {
+    typeName: row.type_name,
+    version: row.version,
+    attributes: JSON.parse(row.attributes),
+    state: row.state,
+    disabledVersion: row.disabled_version ?? undefined,
+    hiddenUpToSeq: row.hidden_seq,
+  }
+}
+
+function toDeletion(row: DeletionRow): DeletionRecord {
+  return {
+    deletionId: row.deletion_id,
+    typeName: row.type_name,
+    option: (row.option ?? undefined) as DeletionRecord['option'],
+    status: row.status,
+    startTime: row.start_time,
+    lastUpdateTime: row.last_update,
+    totalCount: row.total_count,
+    remainingCount: row.remaining_count,
+    versions: JSON.parse(row.versions),
+    entriesDeleted: row.entries_deleted,
+  }
+}
+
+function toItem(row: ItemRow): StoredItem {
+  return {
+    instanceId: row.instance_id,
+    typeName: row.type_name,
+    schemaVersion: row.schema_version,
+    captureTime: row.capture_time,
+    contentHash: row.content_hash ?? undefined,
+    content: JSON.parse(row.content),
+    context: row.context ? JSON.parse(row.context) : undefined,
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly secret: string
+  private readonly db: Database.Database
+  private readonly sql
+
+  constructor(db: Database.Database) {
+    this.db = db
+    this.sql = prepareStatements(db)
+    this.secret = (this.sql.getMeta.get('secret') as { value: string }).value
+  }
+
+  async putInventory(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): Promise<void> {
+    const { sql } = this
+    this.db.transaction(() => {
+      const instanceRow = sql.getInstance.get(p.account, p.region, instanceId) as InstanceRowShape | undefined
+      const types = new Map<string, TypeRecord | undefined>()
+      const subTypes = new Map<string, Set<string>>()
+      const storedHashes = new Map<string, string | undefined>()
+      const stored = new Map<string, { seq: number; schema_version: string; content_hash: string | null } | undefined>()
+      for (const typeName of typeNames) {
+        const typeRow = sql.getType.get(p.account, p.region, typeName) as TypeRow | undefined
+        const type = typeRow ? toType(typeRow) : undefined
+        types.set(typeName, type)
+        const item = sql.getItemMeta.get(p.account, p.region, instanceId, typeName) as { seq: number; schema_version: string; content_hash: string | null } | undefined
+        stored.set(typeName, item)
+        const visible = item && type && type.state === 'active' && item.seq > type.hiddenUpToSeq
+        storedHashes.set(typeName, visible ? item.content_hash ?? undefined : undefined)
+        const known = (sql.listSubTypes.all(p.account, p.region, typeName) as { sub_type: string }[]).map((r) => r.sub_type)
+        if (known.length > 0) subTypes.set(typeName, new Set(known))
+      }
+      const customTypeCount = (sql.countCustomTypes.get(p.account, p.region) as { n: number }).n
+      const plan = decide({ instance: instanceRow ? toInstance(instanceRow) : undefined, types, customTypeCount, subTypes, storedHashes })
+
+      for (const type of plan.types) {
+        sql.upsertType.run(p.account, p.region, type.typeName, type.version, JSON.stringify(type.attributes), type.state, type.disabledVersion ?? null, type.hiddenUpToSeq)
+      }
+      for (const { typeName, subType } of plan.subTypes) sql.insertSubType.run(p.account, p.region, typeName, subType)
+      const seq = plan.items.length > 0 ? this.nextSeq() : 0
+      for (const item of plan.items) {
+        const previous = stored.get(item.typeName)
+        if (previous) this.releaseFromDeletion(p, item.typeName, previous.seq, previous.schema_version, now)
+        sql.upsertItem.run(
+          p.account, p.region, instanceId, item.typeName, item.schemaVersion, item.captureTime, item.contentHash ?? null,
+          JSON.stringify(item.content), item.context ? JSON.stringify(item.context) : null, item.entryCount, seq,
+        )
+      }
+      sql.upsertInstance.run(p.account, p.region, instanceId, plan.instance.status, JSON.stringify(plan.instance.details ?? toInstanceDetails(instanceRow)), now, now)
+    }).immediate()
+  }
+
+  /**
+   * A put replaces an item that an in-progress deletion was going to remove: the old item
+   * is gone all the same, so the deletion counts it as done now. Keeps counts exact.
+   */
+  private releaseFromDeletion(p: Partition, typeName: string, seq: number, version: string, now: number): void {
+    const row = this.sql.deletionCoveringSeq.get(p.account, p.region, typeName, seq, seq) as DeletionRow | undefined
+    if (!row) return
+    const versions = JSON.parse(row.versions) as VersionCount[]
+    const counted = versions.find((v) => v.Version === version)
+    if (counted) counted.RemainingCount -= 1
+    this.sql.updateDeletionCounts.run(row.remaining_count - 1, JSON.stringify(versions), row.entries_deleted, now, row.deletion_id)
+  }
+
+  private nextSeq(): number {
+    return (this.sql.bumpSeq.get() as { value: number }).value
+  }
+
+  async getInstance(p: Partition, instanceId: string): Promise<InstanceRecord | undefined> {
+    const row = this.sql.getInstance.get(p.account, p.region, instanceId) as InstanceRowShape | undefined
+    return row ? toInstance(row) : undefined
+  }
+
+  async getType(p: Partition, typeName: string): Promise<TypeRecord | undefined> {
+    const row = this.sql.getType.get(p.account, p.region, typeName) as TypeRow | undefined
+    return row ? toType(row) : undefined
+  }
+
+  async listTypes(p: Partition, afterTypeName: string | undefined, limit: number): Promise<Page<TypeRecord, string>> {
+    const rows = this.sql.listActiveTypes.all(p.account, p.region, afterTypeName ?? '', limit + 1) as TypeRow[]
+    const items = rows.slice(0, limit).map(toType)
+    return { items, next: rows.length > limit ? items[items.length - 1].typeName : undefined }
+  }
+
+  async listSubTypes(p: Partition, typeName: string): Promise<string[]> {
+    return (this.sql.listSubTypes.all(p.account, p.region, typeName) as { sub_type: string }[]).map((r) => r.sub_type)
+  }
+
+  async getItem(p: Partition, instanceId: string, typeName: string): Promise<StoredItem | undefined> {
+    const row = this.sql.getVisibleItem.get(p.account, p.region, instanceId, typeName) as ItemRow | undefined
+    return row ? toItem(row) : undefined
+  }
+
+  async countItemsByVersion(p: Partition, typeName: string): Promise<VersionCount[]> {
+    const type = await this.getType(p, typeName)
+    return this.countVersions(p, typeName, type?.hiddenUpToSeq ?? 0, Number.MAX_SAFE_INTEGER)
+  }
+
+  private countVersions(p: Partition, typeName: string, afterSeq: number, upToSeq: number): VersionCount[] {
+    const rows = this.sql.countByVersion.all(p.account, p.region, typeName, afterSeq, upToSeq) as { version: string; n: number }[]
+    return rows.map((r) => ({ Version: r.version, Count: r.n, RemainingCount: r.n }))
+  }
+
+  async startDeletion(p: Partition, request: DeletionRequest, decide: (ctx: DeletionContext) => DeletionDecision): Promise<DeletionRecord> {
+    const { sql } = this
+    return this.db.transaction((): DeletionRecord => {
+      const typeRow = sql.getType.get(p.account, p.region, request.typeName) as TypeRow | undefined
+      const type = typeRow ? toType(typeRow) : undefined
+      const tokenRow = request.clientToken ? (sql.getDeletionByToken.get(p.account, p.region, request.clientToken) as DeletionRow | undefined) : undefined
+      const decision = decide({ type, sameToken: tokenRow ? { deletion: toDeletion(tokenRow), paramsDigest: tokenRow.params_digest } : undefined })
+      if (decision.replay) return decision.replay
+
+      const cutoff = this.nextSeq()
+      const lower = type?.hiddenUpToSeq ?? 0
+      const versions = this.countVersions(p, request.typeName, lower, cutoff)
+      const total = versions.reduce((sum, v) => sum + v.Count, 0)
+      if (type) {
+        sql.hideType.run(decision.typeState ?? type.state, decision.disabledVersion ?? type.disabledVersion ?? null, cutoff, p.account, p.region, request.typeName)
+      }
+      const status = total === 0 ? 'Complete' : 'InProgress'
+      sql.insertDeletion.run(
+        request.deletionId, p.account, p.region, request.typeName, request.option ?? null, request.clientToken ?? null, request.paramsDigest,
+        status, request.now, request.now, cutoff, lower, cutoff, total, total, JSON.stringify(versions),
+      )
+      if (status === 'Complete') this.finishDeletion(p, request.typeName, request.option)
+      return toDeletion(sql.getDeletion.get(request.deletionId) as DeletionRow)
+    }).immediate()
+  }
+
+  async getDeletion(p: Partition, deletionId: string): Promise<DeletionRecord | undefined> {
+    const row = this.sql.getDeletion.get(deletionId) as DeletionRow | undefined
+    return row && row.account === p.account && row.region === p.region ? toDeletion(row) : undefined
+  }
+
+  async listDeletions(p: Partition, after: DeletionCursor | undefined, limit: number): Promise<Page<DeletionRecord, DeletionCursor>> {
+    const rows = (after
+      ? this.sql.listDeletionsAfter.all(p.account, p.region, after.startTime, after.startTime, after.ordinal, limit + 1)
+      : this.sql.listDeletions.all(p.account, p.region, limit + 1)) as DeletionRow[]
+    const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
+    return { items: page.map(toDeletion), next: rows.length > limit ? { startTime: last.start_time, ordinal: last.ordinal } : undefined }
+  }
+
+  async claimDeletion(owner: string, now: number, leaseMs: number): Promise<string | undefined> {
+    const row = this.sql.claimDeletion.get(owner, now + leaseMs, owner, now) as { deletion_id: string } | undefined
+    return row?.deletion_id
+  }
+
+  async runDeletionBatch(deletionId: string, owner: string, batchSize: number, now: number, leaseMs: number): Promise<BatchResult> {
+    const { sql } = this
+    return this.db.transaction((): BatchResult => {
+      const row = sql.getDeletion.get(deletionId) as DeletionRow | undefined
+      if (!row || row.lease_owner !== owner) return { leaseHeld: false, itemsDeleted: 0, entriesDeleted: 0, complete: false }
+      if (row.status === 'Complete') return { leaseHeld: true, itemsDeleted: 0, entriesDeleted: 0, complete: true }
+      const p = { account: row.account, region: row.region }
+      const batch = sql.selectBatch.all(row.account, row.region, row.type_name, row.lower_seq, row.cutoff_seq, batchSize) as { id: number; schema_version: string; entry_count: number }[]
+      const versions = JSON.parse(row.versions) as VersionCount[]
+      let entries = 0
+      for (const item of batch) {
+        sql.deleteItem.run(item.id)
+        entries += item.entry_count
+        const counted = versions.find((v) => v.Version === item.schema_version)
+        if (counted) counted.RemainingCount -= 1
+      }
+      const complete = batch.length < batchSize
+      sql.updateDeletionProgress.run(
+        row.remaining_count - batch.length, JSON.stringify(versions), row.entries_deleted + entries, now,
+        complete ? 'Complete' : 'InProgress', now + leaseMs, deletionId,
+      )
+      if (complete) this.finishDeletion(p, row.type_name, (row.option ?? undefined) as DeletionRecord['option'])
+      return { leaseHeld: true, itemsDeleted: batch.length, entriesDeleted: entries, complete }
+    }).immediate()
+  }
+
+  /** After DeleteSchema, the type row goes too, unless a put has recreated the type meanwhile. */
+  private finishDeletion(p: Partition, typeName: string, option: DeletionRecord['option']): void {
+    if (option !== 'DeleteSchema') return
+    const others = (this.sql.countDeletionsInProgress.get(p.account, p.region, typeName) as { n: number }).n
+    if (others > 0) return
+    const removed = this.sql.deleteTypeIfDeleted.run(p.account, p.region, typeName)
+    if (removed.changes > 0) this.sql.deleteSubTypes.run(p.account, p.region, typeName)
+  }
+
+  async releaseDeletion(deletionId: string, owner: string): Promise<void> {
+    this.sql.releaseDeletion.run(deletionId, owner)
+  }
+
+  async purgeDeletions(before: number): Promise<number> {
+    return this.sql.purgeDeletions.run(before).changes
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+}
+
+interface InstanceRowShape {
+  instance_id: string
+  status: string
+  details: string
+  first_seen: number
+  last_seen: number
+}
+
+function toInstance(row: InstanceRowShape): InstanceRecord {
+  return { instanceId: row.instance_id, status: row.status, details: JSON.parse(row.details), firstSeen: row.first_seen, lastSeen: row.last_seen }
+}
+
+function toInstanceDetails(row: InstanceRowShape | undefined): Record<string, string> {
+  return row ? JSON.parse(row.details) : {}
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
+    bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`),
+    getInstance: db.prepare(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = ? AND region = ? AND instance_id = ?`),
+    upsertInstance: db.prepare(`
+      INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`),
+    getType: db.prepare(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = ? AND region = ? AND type_name = ?`),
+    listActiveTypes: db.prepare(`
+      SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types
+      WHERE account = ? AND region = ? AND state = 'active' AND type_name > ? ORDER BY type_name LIMIT ?`),
+    countCustomTypes: db.prepare(`SELECT COUNT(*) AS n FROM types WHERE account = ? AND region = ? AND state != 'deleted' AND type_name LIKE 'Custom:%'`),
+    upsertType: db.prepare(`
+      INSERT INTO types (account, region, type_name, version, attributes, state, disabled_version, hidden_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account, region, type_name) DO UPDATE SET version = excluded.version, attributes = excluded.attributes,
+        state = excluded.state, disabled_version = excluded.disabled_version, hidden_seq = excluded.hidden_seq`),
+    hideType: db.prepare(`UPDATE types SET state = ?, disabled_version = ?, hidden_seq = ? WHERE account = ? AND region = ? AND type_name = ?`),
+    deleteTypeIfDeleted: db.prepare(`DELETE FROM types WHERE account = ? AND region = ? AND type_name = ? AND state = 'deleted'`),
+    listSubTypes: db.prepare(`SELECT sub_type FROM sub_types WHERE account = ? AND region = ? AND type_name = ? ORDER BY sub_type`),
+    insertSubType: db.prepare(`INSERT OR IGNORE INTO sub_types (account, region, type_name, sub_type) VALUES (?, ?, ?, ?)`),
+    deleteSubTypes: db.prepare(`DELETE FROM sub_types WHERE account = ? AND region = ? AND type_name = ?`),
+    getItemMeta: db.prepare(`SELECT seq, schema_version, content_hash FROM items WHERE account = ? AND region = ? AND instance_id = ? AND type_name = ?`),
+    getVisibleItem: db.prepare(`
+      SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content, i.context
+      FROM items i JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name
+      WHERE i.account = ? AND i.region = ? AND i.instance_id = ? AND i.type_name = ? AND t.state = 'active' AND i.seq > t.hidden_seq`),
+    upsertItem: db.prepare(`
+      INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account, region, instance_id, type_name) DO UPDATE SET schema_version = excluded.schema_version,
+        capture_time = excluded.capture_time, content_hash = excluded.content_hash, content = excluded.content,
+        context = excluded.context, entry_count = excluded.entry_count, seq = excluded.seq`),
+    countByVersion: db.prepare(`
+      SELECT schema_version AS version, COUNT(*) AS n FROM items
+      WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? GROUP BY schema_version ORDER BY schema_version`),
+    selectBatch: db.prepare(`
+      SELECT id, schema_version, entry_count FROM items
+      WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`),
+    deleteItem: db.prepare(`DELETE FROM items WHERE id = ?`),
+    getDeletion: db.prepare(`SELECT * FROM deletions WHERE deletion_id = ?`),
+    getDeletionByToken: db.prepare(`SELECT * FROM deletions WHERE account = ? AND region = ? AND client_token = ?`),
+    deletionCoveringSeq: db.prepare(`
+      SELECT * FROM deletions WHERE account = ? AND region = ? AND type_name = ? AND status = 'InProgress' AND lower_seq < ? AND cutoff_seq >= ?`),
+    countDeletionsInProgress: db.prepare(`SELECT COUNT(*) AS n FROM deletions WHERE account = ? AND region = ? AND type_name = ? AND status = 'InProgress'`),
+    insertDeletion: db.prepare(`
+      INSERT INTO deletions (deletion_id, account, region, type_name, option, client_token, params_digest, status, start_time, last_update,
+        ordinal, lower_seq, cutoff_seq, total_count, remaining_count, versions)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    updateDeletionCounts: db.prepare(`UPDATE deletions SET remaining_count = ?, versions = ?, entries_deleted = ?, last_update = ? WHERE deletion_id = ?`),
+    updateDeletionProgress: db.prepare(`
+      UPDATE deletions SET remaining_count = ?, versions = ?, entries_deleted = ?, last_update = ?, status = ?, lease_expires = ? WHERE deletion_id = ?`),
+    listDeletions: db.prepare(`SELECT * FROM deletions WHERE account = ? AND region = ? ORDER BY start_time DESC, ordinal DESC LIMIT ?`),
+    listDeletionsAfter: db.prepare(`
+      SELECT * FROM deletions WHERE account = ? AND region = ? AND (start_time < ? OR (start_time = ? AND ordinal < ?))
+      ORDER BY start_time DESC, ordinal DESC LIMIT ?`),
+    claimDeletion: db.prepare(`
+      UPDATE deletions SET lease_owner = ?, lease_expires = ?
+      WHERE deletion_id = (
+        SELECT deletion_id FROM deletions WHERE status = 'InProgress' AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
+        ORDER BY ordinal LIMIT 1)
+      RETURNING deletion_id`),
+    releaseDeletion: db.prepare(`UPDATE deletions SET lease_owner = NULL, lease_expires = NULL WHERE deletion_id = ? AND lease_owner = ?`),
+    purgeDeletions: db.prepare(`DELETE FROM deletions WHERE status = 'Complete' AND last_update < ?`),
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The storage contract. Operations in src/inventory and the deletion worker in
+ * src/deletions talk only to this interface; store/sqlite (and later store/postgres)
+ * implement it and pass one conformance suite (test/store-conformance.ts).
+ *
+ * Rules that must hold atomically with a write (schema versions, the custom type limit,
+ * idempotency tokens) are decided by pure callbacks that the store calls inside its own
+ * transaction with the rows it has read (and locked). The domain logic stays in
+ * src/inventory; the store guarantees that nobody else changed those rows meanwhile.
+ *
+ * Visibility: every item carries the sequence number of the put that wrote it. A type
+ * remembers `hiddenUpToSeq`; items of that type with seq <= hiddenUpToSeq were deleted
+ * by a DeleteInventory and are invisible to every read while the worker removes them.
+ */
+
+export interface Partition {
+  account: string
+  region: string
+}
+
+export type InventoryEntry = Record<string, string>
+
+export interface InventoryAttribute {
+  Name: string
+  DataType: 'string' | 'number'
+}
+
+export type TypeState = 'active' | 'disabled' | 'deleted'
+
+export interface TypeRecord {
+  typeName: string
+  version: string
+  attributes: InventoryAttribute[]
+  state: TypeState
+  /** The version given to DisableSchema; PutInventory must go higher to enable the type again. */
+  disabledVersion?: string
+  hiddenUpToSeq: number
+}
+
+export interface InstanceRecord {
+  instanceId: string
+  status: string
+  /** Details of AWS:InstanceInformation, if any were reported. */
+  details: Record<string, string>
+  firstSeen: number
+  lastSeen: number
+}
+
+export interface StoredItem {
+  instanceId: string
+  typeName: string
+  schemaVersion: string
+  captureTime: string
+  contentHash?: string
+  content: InventoryEntry[]
+  context?: Record<string, string>
+}
+
+export interface NewItem extends StoredItem {
+  /** Sub-type of the item (AWS:ComplianceItem's ComplianceType), if the type has them. */
+  subType?: string
+  entryCount: number
+}
+
+/** What the store read, inside its transaction, for a PutInventory decision. */
+export interface PutContext {
+  instance: InstanceRecord | undefined
+  /** The records of the types named in the request (undefined: never seen). */
+  types: Map<string, TypeRecord | undefined>
+  /** Custom types that exist (active or disabled) in the partition. */
+  customTypeCount: number
+  /** Known sub-types of the types in the request that have sub-types. */
+  subTypes: Map<string, Set<string>>
+  /** ContentHash of the visible stored item of each type named in the request, if any. */
+  storedHashes: Map<string, string | undefined>
+}
+
+export interface PutPlan {
+  /** Type records to create or replace. */
+  types: TypeRecord[]
+  /** Items to write (items whose ContentHash is unchanged are left out). */
+  items: NewItem[]
+  subTypes: { typeName: string; subType: string }[]
+  instance: { status: string; details?: Record<string, string> }
+}
+
+export type DeletionStatus = 'InProgress' | 'Complete'
+export type SchemaDeleteOption = 'DisableSchema' | 'DeleteSchema'
+
+export interface VersionCount {
+  Version: string
+  Count: number
+  RemainingCount: number
+}
+
+export interface DeletionRecord {
+  deletionId: string
+  typeName: string
+  option?: SchemaDeleteOption
+  status: DeletionStatus
+  startTime: number
+  lastUpdateTime: number
+  totalCount: number
+  remainingCount: number
+  versions: VersionCount[]
+  /** Content entries removed so far (for metrics and progress displays). */
+  entriesDeleted: number
+}
+
+export interface DeletionRequest {
+  deletionId: string
+  typeName: string
+  option?: SchemaDeleteOption
+  clientToken?: string
+  /** A digest of the parameters the token was first used with. */
+  paramsDigest: string
+  now: number
+}
+
+/** What startDeletion read, inside its transaction, for the decision. */
+export interface DeletionContext {
+  type: TypeRecord | undefined
+  /** An earlier deletion with the same ClientToken in this partition. */
+  sameToken: { deletion: DeletionRecord; paramsDigest: string } | undefined
+}
+
+export interface DeletionDecision {
+  /** Return the earlier deletion instead of starting one. */
+  replay?: DeletionRecord
+  /** New state of the type once this deletion starts (undefined: unchanged). */
+  typeState?: TypeState
+  disabledVersion?: string
+}
+
+export interface Page<T, C> {
+  items: T[]
+  /** Where the next page starts; undefined on the last page. */
+  next: C | undefined
+}
+
+export interface DeletionCursor {
+  startTime: number
+  ordinal: number
+}
+
+export interface BatchResult {
+  /** False when this node no longer holds the lease: it must stop working the job. */
+  leaseHeld: boolean
+  itemsDeleted: number
+  entriesDeleted: number
+  complete: boolean
+}
+
+export interface Store {
+  /** A random secret created with the database, shared by every node; signs NextTokens. */
+  readonly secret: string
+
+  putInventory(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): Promise<void>
+
+  getInstance(p: Partition, instanceId: string): Promise<InstanceRecord | undefined>
+  getType(p: Partition, typeName: string): Promise<TypeRecord | undefined>
+  /** Types in the partition ordered by name, after `afterTypeName`, that are not deleted. */
+  listTypes(p: Partition, afterTypeName: string | undefined, limit: number): Promise<Page<TypeRecord, string>>
+  listSubTypes(p: Partition, typeName: string): Promise<string[]>
+  /** The visible item of one type on one instance. */
+  getItem(p: Partition, instanceId: string, typeName: string): Promise<StoredItem | undefined>
+
+  /** Per-version counts of the visible items of a type: what a deletion would remove. */
+  countItemsByVersion(p: Partition, typeName: string): Promise<VersionCount[]>
+  startDeletion(p: Partition, request: DeletionRequest, decide: (ctx: DeletionContext) => DeletionDecision): Promise<DeletionRecord>
+  getDeletion(p: Partition, deletionId: string): Promise<DeletionRecord | undefined>
+  listDeletions(p: Partition, after: DeletionCursor | undefined, limit: number): Promise<Page<DeletionRecord, DeletionCursor>>
+
+  /** Claims an InProgress deletion whose lease is free or expired (or already ours). */
+  claimDeletion(owner: string, now: number, leaseMs: number): Promise<string | undefined>
+  /** Deletes up to `batchSize` items of the deletion in one transaction with its counts; renews the lease. */
+  runDeletionBatch(deletionId: string, owner: string, batchSize: number, now: number, leaseMs: number): Promise<BatchResult>
+  releaseDeletion(deletionId: string, owner: string): Promise<void>
+  /** Forgets Complete deletions last updated before `before`. Returns how many. */
+  purgeDeletions(before: number): Promise<number>
+
+  close(): Promise<void>
+}

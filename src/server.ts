@@ -25,7 +25,9 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
   let accepting = true
 
-  const server: Server = createServer((req, res) => {
+  // Node checks request timeouts on this interval (30 s by default, too coarse for short limits).
+  const timeoutCheckMs = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 4)))
+  const server: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
         operations, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,

@@ -130,7 +130,7 @@ export class DeletionWorker {
 
   private async purgeExpired(): Promise<void> {
     const now = this.now()
-    if (now - this.lastPurge < 60_000) return
+    if (now - this.lastPurge < Math.min(60_000, this.options.retentionMs / 2)) return
     this.lastPurge = now
     const purged = await this.store.purgeDeletions(now - this.options.retentionMs)
     if (purged > 0) this.log.info('forgot deletions past their retention', { purged })

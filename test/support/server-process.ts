@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
@@ -21,6 +22,13 @@ export interface ServerProcess {
   kill(): Promise<void>
 }
 
+// A test that fails before stopping its server must not leave the process running, which
+// would also keep the test runner waiting: whatever is still running after a file's tests is killed.
+const children = new Set<ChildProcess>()
+after(() => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'ssm-inventory-test-'))
 }
@@ -35,6 +43,8 @@ export async function startServerProcess(options: { dataDir?: string; args?: str
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
   let log = ''
   child.stdout!.setEncoding('utf8')
   child.stderr!.setEncoding('utf8')

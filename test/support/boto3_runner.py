@@ -10,7 +10,7 @@ import sys
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 endpoint, region, key = sys.argv[1], sys.argv[2], sys.argv[3]
 client = boto3.client("ssm", endpoint_url=endpoint, region_name=region, aws_access_key_id=key,
@@ -44,4 +44,6 @@ for call in json.load(sys.stdin):
     except ClientError as e:
         out.append({"ok": False, "code": e.response["Error"]["Code"], "message": e.response["Error"].get("Message", ""),
                     "status": e.response["ResponseMetadata"]["HTTPStatusCode"]})
+    except ParamValidationError as e:  # refused by botocore before sending
+        out.append({"ok": False, "code": "ParamValidationError", "message": str(e), "status": 0})
 json.dump(out, sys.stdout)

@@ -25,9 +25,11 @@ export interface ServerProcess {
 // A test that fails before stopping its server must not leave the process running, which
 // would also keep the test runner waiting: whatever is still running after a file's tests is killed.
 const children = new Set<ChildProcess>()
-after(() => {
-  for (const child of children) child.kill('SIGKILL')
-})
+if (process.env.NODE_TEST_CONTEXT) {
+  after(() => {
+    for (const child of children) child.kill('SIGKILL')
+  })
+}
 
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'ssm-inventory-test-'))

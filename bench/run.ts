@@ -1,0 +1,233 @@
+/**
+ * `npm run bench`: figures for the core service and the deletion lifecycle, each beside a
+ * baseline measured in the same run on the same machine.
+ *
+ *  1. trivial-operation rate: GetInventorySchema on an empty store vs a bare node:http server
+ *     that does JSON.parse and a small JSON reply (same load generator, same concurrency);
+ *  2. PutInventory ingest (2,000 instances x 100 entries) vs raw better-sqlite3 inserts of the
+ *     same documents, one transaction per document as each put is;
+ *  3. deletion of 1,000,000 entries (10,000 instances x 100) vs a raw better-sqlite3 delete of
+ *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during the
+ *     deletion vs idle; the server's peak RSS during the deletion.
+ *
+ * Nothing here is asserted: the machine is shared and noisy. Read the ratios.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '../test/support/server-process.js'
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+const CAPTURE = '2026-11-01T10:00:00Z'
+
+function call(url: string, target: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${target}`, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let data = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => (data += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** Requests per second with `concurrency` clients looping for `seconds`. */
+async function rate(url: string, target: string, body: string, seconds: number, concurrency = 16): Promise<number> {
+  let count = 0
+  const end = Date.now() + seconds * 1000
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < end) {
+      const r = await call(url, target, body)
+      if (r.status !== 200) throw new Error(`${target}: ${r.status} ${r.body}`)
+      count++
+    }
+  }))
+  return count / seconds
+}
+
+function bareServer(): Promise<{ url: string; child: ChildProcess }> {
+  const source = `
+    const http = require('node:http')
+    const server = http.createServer((req, res) => {
+      const chunks = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        const input = JSON.parse(Buffer.concat(chunks).toString() || '{}')
+        const body = JSON.stringify({ Schemas: [], echo: typeof input })
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(body) })
+        res.end(body)
+      })
+    })
+    server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port))`
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve) => child.stdout!.once('data', (d) => resolve({ url: String(d).trim(), child })))
+}
+
+function content(entries: number): Record<string, string>[] {
+  return Array.from({ length: entries }, (_, i) => ({ Name: `package-${i}`, Version: `1.${i}.0`, Arch: 'x86_64', Publisher: 'Example Corp' }))
+}
+
+function instanceId(n: number): string {
+  return `i-${n.toString(16).padStart(17, '0')}`
+}
+
+async function ingest(url: string, typeName: string, instances: number, entries: number): Promise<number> {
+  const started = performance.now()
+  const docs = content(entries)
+  let next = 1
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next <= instances) {
+      const id = next++
+      const body = JSON.stringify({ InstanceId: instanceId(id), Items: [{ TypeName: typeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: docs }] })
+      const r = await call(url, 'PutInventory', body)
+      if (r.status !== 200) throw new Error(`PutInventory: ${r.status} ${r.body}`)
+    }
+  }))
+  return (performance.now() - started) / 1000
+}
+
+function rawDatabase(path: string): Database.Database {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, account TEXT, region TEXT, instance_id TEXT, type_name TEXT, content TEXT, seq INTEGER,
+    UNIQUE (account, region, instance_id, type_name)); CREATE INDEX items_by_type ON items (account, region, type_name, seq);`)
+  return db
+}
+
+function rawIngest(db: Database.Database, instances: number, entries: number): number {
+  const insert = db.prepare(`INSERT INTO items (account, region, instance_id, type_name, content, seq) VALUES ('000000000000', 'us-east-1', ?, 'Custom:Bench', ?, ?)`)
+  const one = db.transaction((id: number, doc: string) => insert.run(instanceId(id), doc, id))
+  const docs = content(entries)
+  const started = performance.now()
+  for (let id = 1; id <= instances; id++) one(id, JSON.stringify(docs))
+  return (performance.now() - started) / 1000
+}
+
+function p99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]
+}
+
+async function latencies(url: string, deletionId: string, until: () => boolean): Promise<{ describe: number[]; list: number[] }> {
+  const describe: number[] = []
+  const list: number[] = []
+  const describeBody = JSON.stringify({ DeletionId: deletionId })
+  const listBody = JSON.stringify({ InstanceId: instanceId(1), TypeName: 'Custom:Probe', MaxResults: 50 })
+  while (!until()) {
+    let t = performance.now()
+    await call(url, 'DescribeInventoryDeletions', describeBody)
+    describe.push(performance.now() - t)
+    t = performance.now()
+    await call(url, 'ListInventoryEntries', listBody)
+    list.push(performance.now() - t)
+  }
+  return { describe, list }
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+async function benchTrivial(): Promise<void> {
+  const server = await startServerProcess()
+  const bare = await bareServer()
+  try {
+    await rate(server.url, 'GetInventorySchema', '{}', 1)
+    await rate(bare.url, 'GetInventorySchema', '{}', 1)
+    const ours = await rate(server.url, 'GetInventorySchema', '{}', 4)
+    const baseline = await rate(bare.url, 'GetInventorySchema', '{}', 4)
+    console.log(`1. trivial operation (GetInventorySchema, empty store, 16 clients, keep-alive)`)
+    console.log(`   ssm-inventory ${fmt(ours)} req/s | bare node:http ${fmt(baseline)} req/s | ratio ${fmt(ours / baseline, 2)} (target >= 0.7)`)
+  } finally {
+    bare.child.kill()
+    await server.stop()
+    removeDir(server.dataDir)
+  }
+}
+
+async function benchIngest(): Promise<void> {
+  const instances = 2000
+  const entries = 100
+  const server = await startServerProcess()
+  const rawDir = tempDataDir()
+  try {
+    const seconds = await ingest(server.url, 'Custom:Bench', instances, entries)
+    const db = rawDatabase(join(rawDir, 'raw.sqlite'))
+    const rawSeconds = rawIngest(db, instances, entries)
+    db.close()
+    const ours = (instances * entries) / seconds
+    const raw = (instances * entries) / rawSeconds
+    console.log(`2. PutInventory ingest, ${fmt(instances)} instances x ${entries} entries of one custom type (16 clients over HTTP)`)
+    console.log(`   ssm-inventory ${fmt(ours)} entries/s | raw better-sqlite3 insert ${fmt(raw)} entries/s | ratio ${fmt(ours / raw, 2)} (target >= 0.5)`)
+  } finally {
+    await server.stop()
+    removeDir(server.dataDir)
+    removeDir(rawDir)
+  }
+}
+
+async function benchDeletion(): Promise<void> {
+  const instances = 10_000
+  const entries = 100
+  const server: ServerProcess = await startServerProcess({ args: ['--max-request-items-bytes', '10000000', '--max-item-bytes', '10000000'] })
+  const rawDir = tempDataDir()
+  try {
+    await ingest(server.url, 'Custom:Bench', instances, entries)
+    await call(server.url, 'PutInventory', JSON.stringify({ InstanceId: instanceId(1), Items: [{ TypeName: 'Custom:Probe', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(200) }] }))
+    const pid = server.child.pid!
+    const idle = await latencies(server.url, '00000000-0000-0000-0000-000000000000', ((n) => () => n-- <= 0)(400))
+
+    let peak = rssMiB(pid)
+    const rssBefore = peak
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20)
+    const started = performance.now()
+    const response = JSON.parse((await call(server.url, 'DeleteInventory', JSON.stringify({ TypeName: 'Custom:Bench' }))).body)
+    let complete = false
+    const busy = latencies(server.url, response.DeletionId, () => complete)
+    while (!complete) {
+      const status = JSON.parse((await call(server.url, 'DescribeInventoryDeletions', JSON.stringify({ DeletionId: response.DeletionId }))).body)
+      complete = status.InventoryDeletions[0].LastStatus === 'Complete'
+      if (!complete) await new Promise((r) => setTimeout(r, 5))
+    }
+    const seconds = (performance.now() - started) / 1000
+    const during = await busy
+    clearInterval(sampler)
+
+    const db = rawDatabase(join(rawDir, 'raw.sqlite'))
+    rawIngest(db, instances, entries)
+    const rawStarted = performance.now()
+    db.prepare(`DELETE FROM items WHERE account = '000000000000' AND region = 'us-east-1' AND type_name = 'Custom:Bench'`).run()
+    const rawSeconds = (performance.now() - rawStarted) / 1000
+    db.close()
+
+    const total = instances * entries
+    console.log(`3. deletion of ${fmt(total)} entries (${fmt(instances)} instances x ${entries}), default batch size`)
+    console.log(`   ssm-inventory ${fmt(total / seconds)} entries/s (${fmt(seconds, 2)} s, DeleteInventory to Complete) | raw better-sqlite3 DELETE ${fmt(total / rawSeconds)} entries/s | ratio ${fmt(rawSeconds / seconds, 2)} (target >= 0.5)`)
+    console.log(`   p99 DescribeInventoryDeletions: ${fmt(p99(during.describe), 2)} ms during (${during.describe.length} calls) vs ${fmt(p99(idle.describe), 2)} ms idle`)
+    console.log(`   p99 ListInventoryEntries (200-entry item, page of 50): ${fmt(p99(during.list), 2)} ms during vs ${fmt(p99(idle.list), 2)} ms idle (target <= 2x)`)
+    console.log(`   server RSS: ${fmt(rssBefore)} MiB before the deletion, peak ${fmt(peak)} MiB during it (target < 256 MiB)`)
+  } finally {
+    await server.stop()
+    removeDir(server.dataDir)
+    removeDir(rawDir)
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv[2]
+  console.log(`ssm-inventory benchmarks (node ${process.version}); figures beside baselines from the same run\n`)
+  if (!only || only === 'trivial') await benchTrivial()
+  if (!only || only === 'ingest') await benchIngest()
+  if (!only || only === 'deletion') await benchDeletion()
+  agent.destroy()
+}
+
+await main()

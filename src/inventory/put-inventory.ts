@@ -54,7 +54,7 @@ function checkItems(items: InventoryItem[], limits: InventoryLimits): CheckedIte
     }
     seen.add(item.TypeName)
     const result = checkItem(item, limits)
-    totalSize += itemSize(item)
+    totalSize += result.size
     return result
   })
   if (totalSize > limits.maxTotalSizeBytes) {
@@ -63,16 +63,21 @@ function checkItems(items: InventoryItem[], limits: InventoryLimits): CheckedIte
   return checked
 }
 
-function itemSize(item: InventoryItem): number {
-  return Buffer.byteLength(JSON.stringify(item.Content ?? [])) + (item.Context ? Buffer.byteLength(JSON.stringify(item.Context)) : 0)
+/** The distinct attribute names of the entries, in first-seen order. */
+function attributeNamesOf(content: Record<string, string>[]): string[] {
+  const names = new Set<string>()
+  for (const entry of content) for (const name in entry) names.add(name)
+  return [...names]
 }
 
-function checkItem(item: InventoryItem, limits: InventoryLimits): CheckedItem {
+function checkItem(item: InventoryItem, limits: InventoryLimits): CheckedItem & { size: number } {
   const content = item.Content ?? []
-  const attributeNames = [...new Set(content.flatMap((entry) => Object.keys(entry)))]
+  const attributeNames = attributeNamesOf(content)
   checkTypeAndAttributes(item, attributeNames, limits)
   checkContext(item)
-  const size = itemSize(item)
+  // Serialized once: measured here, stored as is.
+  const contentJson = JSON.stringify(content)
+  const size = Buffer.byteLength(contentJson) + (item.Context ? Buffer.byteLength(JSON.stringify(item.Context)) : 0)
   if (size > limits.maxItemSizeBytes) {
     throw new ItemSizeLimitExceededException(`The item of type ${item.TypeName} is ${size} bytes, above the limit of ${limits.maxItemSizeBytes} bytes per item.`, item.TypeName)
   }
@@ -85,10 +90,12 @@ function checkItem(item: InventoryItem, limits: InventoryLimits): CheckedItem {
     captureTime: item.CaptureTime,
     contentHash: item.ContentHash,
     content,
+    contentJson,
     context: item.Context && Object.keys(item.Context).length > 0 ? item.Context : undefined,
     entryCount: content.length,
     attributeNames,
     subTypes,
+    size,
   }
 }
 

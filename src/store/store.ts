@@ -57,9 +57,9 @@ export interface StoredItem {
 }
 
 export interface NewItem extends StoredItem {
-  /** Sub-type of the item (AWS:ComplianceItem's ComplianceType), if the type has them. */
-  subType?: string
   entryCount: number
+  /** `content` already serialized (PutInventory measures it), so the store need not do it again. */
+  contentJson?: string
 }
 
 /** What the store read, inside its transaction, for a PutInventory decision. */

@@ -9,8 +9,12 @@ export abstract class AwsError extends Error {
   readonly fields: Record<string, string> = {}
 }
 
-function withTypeName(error: AwsError, typeName: string | undefined): void {
-  if (typeName !== undefined) error.fields.TypeName = typeName
+/** Errors whose shape in the model carries the TypeName of the offending item. */
+abstract class ItemError extends AwsError {
+  constructor(message: string, typeName?: string) {
+    super(message)
+    if (typeName !== undefined) this.fields.TypeName = typeName
+  }
 }
 
 // ---- protocol-level errors -------------------------------------------------------
@@ -58,26 +62,14 @@ export class InvalidInstanceId extends AwsError {
 export class InvalidTypeNameException extends AwsError {
   readonly type = 'InvalidTypeNameException'
 }
-export class InvalidItemContentException extends AwsError {
+export class InvalidItemContentException extends ItemError {
   readonly type = 'InvalidItemContentException'
-  constructor(message: string, typeName?: string) {
-    super(message)
-    withTypeName(this, typeName)
-  }
 }
-export class ItemContentMismatchException extends AwsError {
+export class ItemContentMismatchException extends ItemError {
   readonly type = 'ItemContentMismatchException'
-  constructor(message: string, typeName?: string) {
-    super(message)
-    withTypeName(this, typeName)
-  }
 }
-export class ItemSizeLimitExceededException extends AwsError {
+export class ItemSizeLimitExceededException extends ItemError {
   readonly type = 'ItemSizeLimitExceededException'
-  constructor(message: string, typeName?: string) {
-    super(message)
-    withTypeName(this, typeName)
-  }
 }
 export class TotalSizeLimitExceededException extends AwsError {
   readonly type = 'TotalSizeLimitExceededException'
@@ -88,12 +80,8 @@ export class CustomSchemaCountLimitExceededException extends AwsError {
 export class UnsupportedInventorySchemaVersionException extends AwsError {
   readonly type = 'UnsupportedInventorySchemaVersionException'
 }
-export class UnsupportedInventoryItemContextException extends AwsError {
+export class UnsupportedInventoryItemContextException extends ItemError {
   readonly type = 'UnsupportedInventoryItemContextException'
-  constructor(message: string, typeName?: string) {
-    super(message)
-    withTypeName(this, typeName)
-  }
 }
 export class InvalidInventoryItemContextException extends AwsError {
   readonly type = 'InvalidInventoryItemContextException'

@@ -9,8 +9,10 @@
  *   otherwise as strings.
  */
 import { InvalidFilter } from '../protocol/errors.js'
+import type { FilterOperator } from '../store/store.js'
+import { compareInventoryValues as compare } from '../store/value-order.js'
 
-export type FilterOperator = 'Equal' | 'NotEqual' | 'BeginWith' | 'LessThan' | 'GreaterThan' | 'Exists'
+export type { FilterOperator }
 
 export interface InventoryFilter {
   Key: string
@@ -18,19 +20,13 @@ export interface InventoryFilter {
   Type?: FilterOperator
 }
 
-export function checkFilterValues(filter: InventoryFilter): void {
+export function checkFilterValues(filter: InventoryFilter, toError: (message: string) => Error = (m) => new InvalidFilter(m)): void {
   const operator = filter.Type ?? 'Equal'
   if ((operator === 'LessThan' || operator === 'GreaterThan') && filter.Values.length !== 1) {
-    throw new InvalidFilter(`The filter on '${filter.Key}' with operator ${operator} needs exactly one value; got ${filter.Values.length}.`)
+    throw toError(`The filter on '${filter.Key}' with operator ${operator} needs exactly one value; got ${filter.Values.length}.`)
   }
 }
 
-const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/
-
-function compare(value: string, other: string): number {
-  if (NUMBER.test(value) && NUMBER.test(other)) return Number(value) - Number(other)
-  return value < other ? -1 : value > other ? 1 : 0
-}
 
 export function matchesFilter(value: string | undefined, filter: InventoryFilter): boolean {
   const operator = filter.Type ?? 'Equal'

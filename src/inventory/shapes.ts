@@ -107,3 +107,40 @@ export interface DescribeInventoryDeletionsResult {
   InventoryDeletions: InventoryDeletionStatusItem[]
   NextToken?: string
 }
+
+export interface InventoryGroup {
+  Name: string
+  Filters: InventoryFilter[]
+}
+
+export interface InventoryAggregator {
+  Expression?: string
+  Aggregators?: InventoryAggregator[]
+  Groups?: InventoryGroup[]
+}
+
+export interface GetInventoryRequest {
+  Filters?: InventoryFilter[]
+  Aggregators?: InventoryAggregator[]
+  ResultAttributes?: { TypeName: string }[]
+  NextToken?: string
+  MaxResults?: number
+}
+
+export interface InventoryResultItem {
+  TypeName: string
+  SchemaVersion?: string
+  CaptureTime?: string
+  ContentHash?: string
+  Content: InventoryEntry[]
+}
+
+export interface InventoryResultEntity {
+  Id?: string
+  Data: Record<string, InventoryResultItem>
+}
+
+export interface GetInventoryResult {
+  Entities: InventoryResultEntity[]
+  NextToken?: string
+}

@@ -132,6 +132,45 @@ export interface DeletionDecision {
   disabledVersion?: string
 }
 
+export type FilterOperator = 'Equal' | 'NotEqual' | 'BeginWith' | 'LessThan' | 'GreaterThan' | 'Exists'
+
+/**
+ * One condition of a GetInventory query, already checked against the schemas by
+ * src/inventory. `instance` conditions read the instance record (InstanceId, InstanceStatus
+ * and the reported details); `item` conditions read the entries of the instance's visible
+ * item of `typeName`, and hold when at least one entry satisfies them.
+ *
+ * Operators: Equal (one of values), NotEqual (none of values; an entry without the
+ * attribute qualifies), BeginWith (starts with one of values), LessThan / GreaterThan
+ * (values[0], in the order of value-order.ts), Exists (the attribute is present).
+ */
+export interface AttributeCondition {
+  source: 'instance' | 'item'
+  typeName: string
+  attribute: string
+  operator: FilterOperator
+  values: string[]
+}
+
+/** The instances a GetInventory query covers: all conditions hold (AND). */
+export interface InstanceQuery {
+  conditions: AttributeCondition[]
+}
+
+/** One attribute of a GetInventory aggregation: a value of the instance record or of an entry. */
+export interface AggregationKey {
+  source: 'instance' | 'item'
+  typeName: string
+  attribute: string
+}
+
+export interface AggregationRow {
+  /** The values of the keys, in the order given. */
+  values: string[]
+  /** Distinct instances with that combination. */
+  instances: number
+}
+
 export interface Page<T, C> {
   items: T[]
   /** Where the next page starts; undefined on the last page. */
@@ -164,6 +203,19 @@ export interface Store {
   listSubTypes(p: Partition, typeName: string): Promise<string[]>
   /** The visible item of one type on one instance. */
   getItem(p: Partition, instanceId: string, typeName: string): Promise<StoredItem | undefined>
+
+  /** Instances matching the query, ordered by id, after `afterInstanceId`. */
+  queryInstances(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number): Promise<Page<InstanceRecord, string>>
+  /** The visible items of the given instances (of one type, or all), ordered by instance then type. */
+  listVisibleItems(p: Partition, instanceIds: string[], typeName?: string): Promise<StoredItem[]>
+  /**
+   * Distinct-instance counts per combination of the keys' values over the instances of the
+   * query. Keys of the same item type read the same entry; an instance contributes once
+   * per combination. Combinations where a key has no value are left out. Ordered by values.
+   */
+  aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]>
+  /** How many instances of the query there are, and how many of them also match `group`. */
+  countGroup(p: Partition, query: InstanceQuery, group: AttributeCondition[]): Promise<{ total: number; matching: number }>
 
   /** Per-version counts of the visible items of a type: what a deletion would remove. */
   countItemsByVersion(p: Partition, typeName: string): Promise<VersionCount[]>

@@ -10,12 +10,16 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type {
+  AggregationKey,
+  AggregationRow,
+  AttributeCondition,
   BatchResult,
   DeletionContext,
   DeletionCursor,
   DeletionDecision,
   DeletionRecord,
   DeletionRequest,
+  InstanceQuery,
   InstanceRecord,
   Page,
   Partition,
@@ -26,6 +30,8 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
+import { compareInventoryValues } from '../value-order.js'
+import { SqliteInventoryQueries, type InstanceRowShape } from './sqlite-inventory-query.js'
 import { sqliteMigrations } from './sqlite-migrations.js'
 
 export interface SqliteStoreOptions {
@@ -80,6 +86,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
   db.pragma('foreign_keys = ON')
+  db.function('inv_compare', { deterministic: true }, (value: unknown, other: unknown) =>
+    value === null || other === null ? null : compareInventoryValues(String(value), String(other)))
   migrate(db)
   return new SqliteStore(db)
 }
@@ -137,10 +145,12 @@ export class SqliteStore implements Store {
   readonly secret: string
   private readonly db: Database.Database
   private readonly sql
+  private readonly queries: SqliteInventoryQueries
 
   constructor(db: Database.Database) {
     this.db = db
     this.sql = prepareStatements(db)
+    this.queries = new SqliteInventoryQueries(db)
     this.secret = (this.sql.getMeta.get('secret') as { value: string }).value
   }
 
@@ -223,6 +233,26 @@ export class SqliteStore implements Store {
   async getItem(p: Partition, instanceId: string, typeName: string): Promise<StoredItem | undefined> {
     const row = this.sql.getVisibleItem.get(p.account, p.region, instanceId, typeName) as ItemRow | undefined
     return row ? toItem(row) : undefined
+  }
+
+  async queryInstances(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number): Promise<Page<InstanceRecord, string>> {
+    const rows = this.queries.queryInstances(p.account, p.region, query, afterInstanceId ?? '', limit + 1)
+    const items = rows.slice(0, limit).map(toInstance)
+    return { items, next: rows.length > limit ? items[items.length - 1].instanceId : undefined }
+  }
+
+  async listVisibleItems(p: Partition, instanceIds: string[], typeName?: string): Promise<StoredItem[]> {
+    if (instanceIds.length === 0) return []
+    const rows = this.sql.listVisibleItems.all(p.account, p.region, JSON.stringify(instanceIds), typeName ?? null, typeName ?? null) as ItemRow[]
+    return rows.map(toItem)
+  }
+
+  async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]> {
+    return this.queries.aggregate(p.account, p.region, query, keys)
+  }
+
+  async countGroup(p: Partition, query: InstanceQuery, group: AttributeCondition[]): Promise<{ total: number; matching: number }> {
+    return this.queries.countGroup(p.account, p.region, query, group)
   }
 
   async countItemsByVersion(p: Partition, typeName: string): Promise<VersionCount[]> {
@@ -328,14 +358,6 @@ export class SqliteStore implements Store {
   }
 }
 
-interface InstanceRowShape {
-  instance_id: string
-  status: string
-  details: string
-  first_seen: number
-  last_seen: number
-}
-
 function toInstance(row: InstanceRowShape): InstanceRecord {
   return { instanceId: row.instance_id, status: row.status, details: JSON.parse(row.details), firstSeen: row.first_seen, lastSeen: row.last_seen }
 }
@@ -371,6 +393,12 @@ function prepareStatements(db: Database.Database) {
       SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content, i.context
       FROM items i JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name
       WHERE i.account = ? AND i.region = ? AND i.instance_id = ? AND i.type_name = ? AND t.state = 'active' AND i.seq > t.hidden_seq`),
+    listVisibleItems: db.prepare(`
+      SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content, i.context
+      FROM items i JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name
+      WHERE i.account = ? AND i.region = ? AND i.instance_id IN (SELECT value FROM json_each(?))
+        AND (? IS NULL OR i.type_name = ?) AND t.state = 'active' AND i.seq > t.hidden_seq
+      ORDER BY i.instance_id, i.type_name`),
     upsertItem: db.prepare(`
       INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

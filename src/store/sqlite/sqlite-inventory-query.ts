@@ -1,0 +1,140 @@
+/**
+ * GetInventory on SQLite: conditions and aggregations compiled to SQL over the JSON
+ * documents (json_each / json_extract), so filtering and counting run inside SQLite and
+ * only one page of instances ever reaches JavaScript.
+ *
+ * Values are bound as named parameters; the SQL text depends only on the shape of the
+ * query (operators, number of values), so compiled statements are cached by text.
+ */
+import type Database from 'better-sqlite3'
+import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery } from '../store.js'
+
+/** Collects named parameters while SQL text is built. */
+class Params {
+  readonly values: Record<string, unknown> = {}
+  private count = 0
+
+  add(value: unknown): string {
+    const name = `p${this.count++}`
+    this.values[name] = value
+    return `@${name}`
+  }
+}
+
+/** A JSON path naming one member, whatever characters the attribute name has. */
+function memberPath(attribute: string): string {
+  return `$."${attribute.replace(/["\\]/g, (c) => `\\${c}`)}"`
+}
+
+/** The SQL value of an attribute of the instance record (`inst`). */
+function instanceValue(attribute: string, params: Params): string {
+  if (attribute === 'InstanceId') return 'inst.instance_id'
+  if (attribute === 'InstanceStatus') return 'inst.status'
+  return `json_extract(inst.details, ${params.add(memberPath(attribute))})`
+}
+
+function predicate(value: string, condition: AttributeCondition, params: Params): string {
+  const list = () => condition.values.map((v) => params.add(v)).join(', ')
+  switch (condition.operator) {
+    case 'Exists':
+      return `${value} IS NOT NULL`
+    case 'Equal':
+      return `${value} IN (${list()})`
+    case 'NotEqual':
+      return `(${value} IS NULL OR ${value} NOT IN (${list()}))`
+    case 'BeginWith':
+      return `(${condition.values.map((prefix) => {
+        const p = params.add(prefix)
+        return `substr(${value}, 1, length(${p})) = ${p}`
+      }).join(' OR ')})`
+    case 'LessThan':
+      return `inv_compare(${value}, ${params.add(condition.values[0])}) < 0`
+    case 'GreaterThan':
+      return `inv_compare(${value}, ${params.add(condition.values[0])}) > 0`
+  }
+}
+
+/** Visible item: its type is active and the item was written after the type's last deletion. */
+function visibleItemJoin(item: string, type: string): string {
+  return `JOIN types ${type} ON ${type}.account = ${item}.account AND ${type}.region = ${item}.region AND ${type}.type_name = ${item}.type_name
+    AND ${type}.state = 'active' AND ${item}.seq > ${type}.hidden_seq`
+}
+
+function conditionSql(condition: AttributeCondition, params: Params): string {
+  if (condition.source === 'instance') return predicate(instanceValue(condition.attribute, params), condition, params)
+  const value = `json_extract(ce.value, ${params.add(memberPath(condition.attribute))})`
+  return `EXISTS (SELECT 1 FROM items ci ${visibleItemJoin('ci', 'ct')}, json_each(ci.content) ce
+    WHERE ci.account = inst.account AND ci.region = inst.region AND ci.instance_id = inst.instance_id
+      AND ci.type_name = ${params.add(condition.typeName)} AND ${predicate(value, condition, params)})`
+}
+
+function conditionsSql(conditions: AttributeCondition[], params: Params): string {
+  return conditions.length === 0 ? '1' : conditions.map((c) => `(${conditionSql(c, params)})`).join(' AND ')
+}
+
+export interface InstanceRowShape {
+  instance_id: string
+  status: string
+  details: string
+  first_seen: number
+  last_seen: number
+}
+
+export class SqliteInventoryQueries {
+  private readonly cache = new Map<string, Database.Statement>()
+
+  constructor(private readonly db: Database.Database) {}
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.cache.get(sql)
+    if (!statement) {
+      statement = this.db.prepare(sql)
+      if (this.cache.size >= 200) this.cache.delete(this.cache.keys().next().value!)
+      this.cache.set(sql, statement)
+    }
+    return statement
+  }
+
+  queryInstances(account: string, region: string, query: InstanceQuery, after: string, limit: number): InstanceRowShape[] {
+    const params = new Params()
+    const sql = `SELECT inst.instance_id, inst.status, inst.details, inst.first_seen, inst.last_seen FROM instances inst
+      WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND inst.instance_id > ${params.add(after)}
+        AND ${conditionsSql(query.conditions, params)}
+      ORDER BY inst.instance_id LIMIT ${params.add(limit)}`
+    return this.statement(sql).all(params.values) as InstanceRowShape[]
+  }
+
+  aggregate(account: string, region: string, query: InstanceQuery, keys: AggregationKey[]): AggregationRow[] {
+    const params = new Params()
+    const aliases = new Map<string, number>()
+    const joins: string[] = []
+    const columns = keys.map((key, index) => {
+      if (key.source === 'instance') return `${instanceValue(key.attribute, params)} AS v${index}`
+      let alias = aliases.get(key.typeName)
+      if (alias === undefined) {
+        alias = aliases.size
+        aliases.set(key.typeName, alias)
+        joins.push(`JOIN items a${alias} ON a${alias}.account = inst.account AND a${alias}.region = inst.region
+            AND a${alias}.instance_id = inst.instance_id AND a${alias}.type_name = ${params.add(key.typeName)}
+          ${visibleItemJoin(`a${alias}`, `at${alias}`)}
+          JOIN json_each(a${alias}.content) ae${alias}`)
+      }
+      return `json_extract(ae${alias}.value, ${params.add(memberPath(key.attribute))}) AS v${index}`
+    })
+    const names = keys.map((_, index) => `v${index}`)
+    const sql = `SELECT ${names.join(', ')}, COUNT(DISTINCT id) AS n FROM (
+        SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
+        WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}
+      ) WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
+      GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}`
+    const rows = this.statement(sql).raw(true).all(params.values) as unknown[][]
+    return rows.map((row) => ({ values: row.slice(0, keys.length).map(String), instances: Number(row[keys.length]) }))
+  }
+
+  countGroup(account: string, region: string, query: InstanceQuery, group: AttributeCondition[]): { total: number; matching: number } {
+    const params = new Params()
+    const sql = `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN ${conditionsSql(group, params)} THEN 1 ELSE 0 END), 0) AS matching
+      FROM instances inst WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}`
+    return this.statement(sql).get(params.values) as { total: number; matching: number }
+  }
+}

@@ -9,6 +9,9 @@
  *  3. deletion of 1,000,000 entries (10,000 instances x 100) vs a raw better-sqlite3 delete of
  *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during the
  *     deletion vs idle; the server's peak RSS during the deletion.
+ *  4. GetInventory over a fleet of 10,000 instances x 5 types x 20 entries: one 50-entity
+ *     page vs JSON-serialising the same page from memory; a filtered query and an
+ *     aggregation over the whole fleet; the server's peak RSS meanwhile.
  *
  * Nothing here is asserted: the machine is shared and noisy. Read the ratios.
  */
@@ -22,13 +25,14 @@ import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '
 const agent = new Agent({ keepAlive: true, maxSockets: 64 })
 const CAPTURE = '2026-11-01T10:00:00Z'
 
-function call(url: string, target: string, body: string): Promise<{ status: number; body: string }> {
+function call(url: string, target: string, body: string): Promise<{ status: number; body: string; serverMs: number }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${target}`, 'content-length': Buffer.byteLength(body) } }, (res) => {
       let data = ''
       res.setEncoding('utf8')
       res.on('data', (c) => (data += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }))
+      const timing = /dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, serverMs: timing ? Number(timing[1]) : NaN }))
     })
     req.on('error', reject)
     req.end(body)
@@ -221,12 +225,105 @@ async function benchDeletion(): Promise<void> {
   }
 }
 
+function fleetBody(n: number): string {
+  const entries = (make: (i: number) => Record<string, string>) => Array.from({ length: 20 }, (_, i) => make(i))
+  const items = [
+    { TypeName: 'AWS:InstanceInformation', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ PlatformType: n % 3 === 0 ? 'Windows' : 'Linux', PlatformName: 'Amazon Linux', ComputerName: `host-${n}` }] },
+    { TypeName: 'AWS:Application', SchemaVersion: '1.1', CaptureTime: CAPTURE, Content: entries((i) => ({ Name: `app-${(n + i) % 200}`, Version: `${i % 4}.0`, Publisher: 'Example Corp' })) },
+    ...[1, 2, 3, 4].map((t) => ({
+      TypeName: `Custom:Type${t}`, SchemaVersion: '1.0', CaptureTime: CAPTURE,
+      Content: entries((i) => ({ Key: `k${i}`, Value: String((n * 7 + i * t) % 1000), Owner: `team-${(n + t) % 25}` })),
+    })),
+  ]
+  return JSON.stringify({ InstanceId: instanceId(n), Items: items })
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+async function benchGetInventory(): Promise<void> {
+  const instances = 10_000
+  const server = await startServerProcess()
+  try {
+    let next = 1
+    const loadStarted = performance.now()
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next <= instances) {
+        const r = await call(server.url, 'PutInventory', fleetBody(next++))
+        if (r.status !== 200) throw new Error(`PutInventory: ${r.status} ${r.body}`)
+      }
+    }))
+    const loadSeconds = (performance.now() - loadStarted) / 1000
+    const pid = server.child.pid!
+    let peak = rssMiB(pid)
+    const rssBefore = peak
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20)
+
+    // Pages at cursors spread over the fleet; the baseline serialises each page's parsed result.
+    const pageTimes: number[] = []
+    const buildTimes: number[] = []
+    const serialiseTimes: number[] = []
+    let token: string | undefined
+    for (let page = 0; page < 60; page++) {
+      const body = JSON.stringify({ MaxResults: 50, ...(token ? { NextToken: token } : {}) })
+      const t = performance.now()
+      const r = await call(server.url, 'GetInventory', body)
+      const elapsed = performance.now() - t
+      if (r.status !== 200) throw new Error(`GetInventory: ${r.status} ${r.body}`)
+      const parsed = JSON.parse(r.body)
+      if (page >= 10) {
+        pageTimes.push(elapsed)
+        buildTimes.push(r.serverMs)
+        const s = performance.now()
+        JSON.stringify(parsed)
+        serialiseTimes.push(performance.now() - s)
+      }
+      token = parsed.NextToken
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(JSON.parse((await call(server.url, 'GetInventory', JSON.stringify({ MaxResults: 50 }))).body)))
+
+    const timed = async (body: object): Promise<{ ms: number; result: any }> => {
+      const times: number[] = []
+      let result
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now()
+        const r = await call(server.url, 'GetInventory', JSON.stringify(body))
+        times.push(performance.now() - t)
+        if (r.status !== 200) throw new Error(`GetInventory: ${r.status} ${r.body}`)
+        result = JSON.parse(r.body)
+      }
+      return { ms: median(times), result }
+    }
+    const filtered = await timed({ MaxResults: 50, Filters: [{ Key: 'Custom:Type3.Value', Values: ['999'], Type: 'Equal' }, { Key: 'AWS:InstanceInformation.PlatformType', Values: ['Linux'] }] })
+    const aggregated = await timed({ Aggregators: [{ Expression: 'AWS:Application.Name', Aggregators: [{ Expression: 'AWS:Application.Version' }] }] })
+    const grouped = await timed({ Aggregators: [{ Groups: [{ Name: 'Owned', Filters: [{ Key: 'Custom:Type1.Owner', Values: ['team-3'] }] }] }] })
+    clearInterval(sampler)
+
+    console.log(`4. GetInventory over ${fmt(instances)} instances x 5 types x 20 entries (loaded in ${fmt(loadSeconds, 1)} s)`)
+    const build = median(buildTimes)
+    const serialise = median(serialiseTimes)
+    console.log(`   one 50-entity page (${fmt(bytes / 1024)} KiB, medians of 50 pages across the fleet):`)
+    console.log(`     built by the server (request read to response serialised, Server-Timing) ${fmt(build, 2)} ms | JSON.stringify of the same page in memory ${fmt(serialise, 2)} ms | ratio ${fmt(build / serialise, 2)} (target <= 2)`)
+    console.log(`     round trip seen by the client over HTTP: ${fmt(median(pageTimes), 2)} ms (ratio ${fmt(median(pageTimes) / serialise, 2)})`)
+    console.log(`   filtered query (Custom:Type3.Value = 999 AND PlatformType = Linux, first page, ${filtered.result.Entities.length} entities): ${fmt(filtered.ms, 1)} ms`)
+    console.log(`   nested aggregation (AWS:Application.Name x Version, ${aggregated.result.Entities[0].Data['AWS:Application'].Content.length} rows over 200,000 entries): ${fmt(aggregated.ms, 1)} ms`)
+    console.log(`   group count (Custom:Type1.Owner = team-3: ${grouped.result.Entities[0].Data.Owned.Content[0].matchingCount} matching): ${fmt(grouped.ms, 1)} ms`)
+    console.log(`   server RSS: ${fmt(rssBefore)} MiB after loading, peak ${fmt(peak)} MiB during the queries`)
+  } finally {
+    await server.stop()
+    removeDir(server.dataDir)
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2]
   console.log(`ssm-inventory benchmarks (node ${process.version}); figures beside baselines from the same run\n`)
   if (!only || only === 'trivial') await benchTrivial()
   if (!only || only === 'ingest') await benchIngest()
   if (!only || only === 'deletion') await benchDeletion()
+  if (!only || only === 'get-inventory') await benchGetInventory()
   agent.destroy()
 }
 

@@ -146,5 +146,63 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       assert.equal(await store.getDeletion(P, 'd-1'), undefined)
       assert.ok(await store.getDeletion(P, 'd-3'), 'in progress deletions are kept')
     })
+
+    describe('inventory queries', () => {
+      const Q = { account: '333333333333', region: 'eu-west-1' }
+      const entries = (values: Record<string, string>[]): NewItem => ({
+        instanceId: '', typeName: 'Custom:Q', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', content: values, entryCount: values.length,
+      })
+      before(async () => {
+        const fleet: [string, Record<string, string>[], string][] = [
+          ['i-00000000000000q01', [{ App: 'a', Size: '9' }, { App: 'b', Size: '10' }], 'Linux'],
+          ['i-00000000000000q02', [{ App: 'a', Size: '100' }], 'Windows'],
+          ['i-00000000000000q03', [{ App: 'c' }], 'Linux'],
+        ]
+        for (const [id, values, platform] of fleet) {
+          await store.putInventory(Q, id, ['Custom:Q'], (ctx) => ({
+            types: ctx.types.get('Custom:Q') ? [] : [{ typeName: 'Custom:Q', version: '1.0', attributes: [{ Name: 'App', DataType: 'string' }, { Name: 'Size', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+            items: [{ ...entries(values), instanceId: id }], subTypes: [], instance: { status: 'Active', details: { PlatformType: platform } },
+          }), 1)
+        }
+        await put(store, OTHER, 'i-00000000000000q01', newItem('i-00000000000000q01', 'Custom:Q', '1.0', 1))
+      })
+      const item = (attribute: string, operator: any, values: string[]) => ({ source: 'item' as const, typeName: 'Custom:Q', attribute, operator, values })
+      const ids = async (...conditions: any[]) => (await store.queryInventoryPage(Q, { conditions }, undefined, 50)).instances.map((i) => i.instanceId.slice(-3))
+
+      it('pages instances in id order with their visible documents, in one partition', async () => {
+        const first = await store.queryInventoryPage(Q, { conditions: [] }, undefined, 2)
+        assert.deepEqual(first.instances.map((i) => i.instanceId.slice(-3)), ['q01', 'q02'])
+        assert.equal(first.next, 'i-00000000000000q02')
+        assert.deepEqual(first.documents.map((d) => [d.instanceId.slice(-3), d.typeName, JSON.parse(d.contentJson).length]), [['q01', 'Custom:Q', 2], ['q02', 'Custom:Q', 1]])
+        const rest = await store.queryInventoryPage(Q, { conditions: [] }, first.next, 2)
+        assert.deepEqual(rest.instances.map((i) => i.instanceId.slice(-3)), ['q03'])
+        assert.equal(rest.next, undefined)
+        assert.deepEqual((await store.queryInventoryPage(Q, { conditions: [] }, undefined, 5, 'Custom:Other')).documents, [])
+      })
+
+      it('evaluates every operator on entries and on instance records', async () => {
+        assert.deepEqual(await ids(item('App', 'Equal', ['a', 'z'])), ['q01', 'q02'])
+        assert.deepEqual(await ids(item('App', 'NotEqual', ['a'])), ['q01', 'q03'])
+        assert.deepEqual(await ids(item('App', 'BeginWith', ['c', 'b'])), ['q01', 'q03'])
+        assert.deepEqual(await ids(item('Size', 'LessThan', ['50'])), ['q01'], 'numbers compare as numbers')
+        assert.deepEqual(await ids(item('Size', 'GreaterThan', ['9'])), ['q01', 'q02'])
+        assert.deepEqual(await ids(item('Size', 'Exists', ['x'])), ['q01', 'q02'])
+        assert.deepEqual(await ids({ source: 'instance', typeName: 'AWS:InstanceInformation', attribute: 'PlatformType', operator: 'Equal', values: ['Linux'] }), ['q01', 'q03'])
+        assert.deepEqual(await ids({ source: 'instance', typeName: 'AWS:InstanceInformation', attribute: 'InstanceId', operator: 'Equal', values: ['i-00000000000000q02'] }), ['q02'])
+        assert.deepEqual(await ids(item('App', 'Equal', ['a']), { source: 'instance', typeName: 'AWS:InstanceInformation', attribute: 'PlatformType', operator: 'Equal', values: ['Linux'] }), ['q01'])
+      })
+
+      it('aggregates distinct instances per value and counts groups', async () => {
+        const rows = await store.aggregate(Q, { conditions: [] }, [{ source: 'item', typeName: 'Custom:Q', attribute: 'App' }])
+        assert.deepEqual(rows, [{ values: ['a'], instances: 2 }, { values: ['b'], instances: 1 }, { values: ['c'], instances: 1 }])
+        const nested = await store.aggregate(Q, { conditions: [] }, [
+          { source: 'instance', typeName: 'AWS:InstanceInformation', attribute: 'PlatformType' },
+          { source: 'item', typeName: 'Custom:Q', attribute: 'App' },
+        ])
+        assert.deepEqual(nested.map((r) => [...r.values, r.instances]), [['Linux', 'a', 1], ['Linux', 'b', 1], ['Linux', 'c', 1], ['Windows', 'a', 1]])
+        assert.deepEqual(await store.countGroup(Q, { conditions: [] }, [item('App', 'Equal', ['a'])]), { total: 3, matching: 2 })
+        assert.deepEqual(await store.countGroup(Q, { conditions: [item('Size', 'Exists', ['x'])] }, [item('App', 'Equal', ['b'])]), { total: 2, matching: 1 })
+      })
+    })
   })
 }

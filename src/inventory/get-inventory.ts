@@ -13,7 +13,8 @@
  *   other instances are written, and every instance present throughout is returned once.
  */
 import { InvalidFilter, InvalidNextToken, InvalidResultAttributeException, InvalidTypeNameException } from '../protocol/errors.js'
-import type { InstanceQuery, InstanceRecord, StoredItem } from '../store/store.js'
+import { RawJson } from '../protocol/raw-json.js'
+import type { InstanceQuery, InstanceRecord, StoredDocument } from '../store/store.js'
 import { awsType, INSTANCE_INFORMATION } from './aws-types.js'
 import type { Caller, Deps } from './deps.js'
 import { aggregateInventory } from './inventory-aggregation.js'
@@ -46,15 +47,14 @@ export async function getInventory(input: GetInventoryRequest, caller: Caller, d
 
   if (input.Aggregators) return { Entities: [await aggregateInventory(input.Aggregators, query, resolver, store, p)] }
 
-  const page = await store.queryInstances(p, query, after, input.MaxResults ?? DEFAULT_PAGE_SIZE)
-  const items = await store.listVisibleItems(p, page.items.map((i) => i.instanceId), resultType)
-  const byInstance = new Map<string, StoredItem[]>()
-  for (const item of items) {
+  const page = await store.queryInventoryPage(p, query, after, input.MaxResults ?? DEFAULT_PAGE_SIZE, resultType)
+  const byInstance = new Map<string, StoredDocument[]>()
+  for (const item of page.documents) {
     const list = byInstance.get(item.instanceId)
     if (list) list.push(item)
     else byInstance.set(item.instanceId, [item])
   }
-  const result: GetInventoryResult = { Entities: page.items.map((instance) => toEntity(instance, byInstance.get(instance.instanceId) ?? [])) }
+  const result: GetInventoryResult = { Entities: page.instances.map((instance) => toEntity(instance, byInstance.get(instance.instanceId) ?? [])) }
   if (page.next !== undefined) result.NextToken = encodeNextToken(scope, page.next)
   return result
 }
@@ -69,7 +69,7 @@ function checkResultAttributes(attributes: GetInventoryRequest['ResultAttributes
   return typeName
 }
 
-function toEntity(instance: InstanceRecord, items: StoredItem[]): InventoryResultEntity {
+function toEntity(instance: InstanceRecord, items: StoredDocument[]): InventoryResultEntity {
   const data: Record<string, InventoryResultItem> = {}
   const information = items.find((i) => i.typeName === INSTANCE_INFORMATION)
   data[INSTANCE_INFORMATION] = {
@@ -86,7 +86,8 @@ function toEntity(instance: InstanceRecord, items: StoredItem[]): InventoryResul
       SchemaVersion: item.schemaVersion,
       CaptureTime: item.captureTime,
       ContentHash: item.contentHash,
-      Content: item.content,
+      // Spliced into the response as stored: no parse and re-serialisation per page.
+      Content: new RawJson(item.contentJson),
     }
   }
   return { Id: instance.instanceId, Data: data }

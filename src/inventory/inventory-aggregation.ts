@@ -48,20 +48,28 @@ export async function aggregateInventory(
       }
       continue
     }
-    const target = (data[plan.top.typeName] ??= { TypeName: plan.top.typeName, SchemaVersion: plan.top.version, Content: [] })
+    // Aggregators on the same type share its Content; each row names its attributes.
+    const target = contentOf(data, plan.top)
     for (const path of plan.paths) {
-      const rows = await store.aggregate(p, query, path)
-      for (const row of rows) {
+      for (const row of await store.aggregate(p, query, path)) {
         const entry: InventoryEntry = {}
         path.forEach((key, index) => {
           entry[key.typeName === plan.top.typeName ? key.attribute : `${key.typeName}.${key.attribute}`] = row.values[index]
         })
         entry.Count = String(row.instances)
-        target.Content.push(entry)
+        target.push(entry)
       }
     }
   }
   return { Data: data }
+}
+
+function contentOf(data: Record<string, InventoryResultItem>, top: ResolvedKey): InventoryEntry[] {
+  const existing = data[top.typeName]?.Content
+  if (Array.isArray(existing)) return existing
+  const rows: InventoryEntry[] = []
+  data[top.typeName] = { TypeName: top.typeName, SchemaVersion: top.version, Content: rows }
+  return rows
 }
 
 async function planAggregator(aggregator: InventoryAggregator, resolver: KeyResolver): Promise<Plan> {

@@ -4,6 +4,7 @@
  * the model, so these types describe validated values.
  */
 import type { InventoryAttribute, InventoryEntry } from '../store/store.js'
+import type { RawJson } from '../protocol/raw-json.js'
 import type { InventoryFilter } from './filters.js'
 
 export interface InventoryItem {
@@ -132,7 +133,8 @@ export interface InventoryResultItem {
   SchemaVersion?: string
   CaptureTime?: string
   ContentHash?: string
-  Content: InventoryEntry[]
+  /** Entries, or their stored JSON text (spliced into the response as is). */
+  Content: InventoryEntry[] | RawJson
 }
 
 export interface InventoryResultEntity {

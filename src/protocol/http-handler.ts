@@ -22,6 +22,7 @@ import {
 import { partitionOf } from './partition.js'
 import { operation as modelOperation, targetPrefix } from './service-model.js'
 import { validateInput } from './validate.js'
+import { serializeJson } from './raw-json.js'
 
 export const CONTENT_TYPE = 'application/x-amz-json-1.1'
 const ACCEPTED_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0', 'application/json']
@@ -74,9 +75,12 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     answer = errorAnswer(error, requestId, operationName, options.log)
   }
   if (res.destroyed) return
-  const payload = JSON.stringify(answer.body)
+  const payload = serializeJson(answer.body)
+  // Time spent reading, handling and serialising the request (before the network send).
+  const serverMs = Number(process.hrtime.bigint() - started) / 1e6
   res.writeHead(answer.status, {
     'content-type': CONTENT_TYPE,
+    'server-timing': `app;dur=${serverMs.toFixed(3)}`,
     'content-length': Buffer.byteLength(payload),
     'x-amzn-requestid': requestId,
     ...(answer.status === 413 || answer.status === 503 ? { connection: 'close' } : {}),

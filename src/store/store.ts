@@ -56,6 +56,11 @@ export interface StoredItem {
   context?: Record<string, string>
 }
 
+/** A stored item with its Content as the JSON text the store keeps (for responses that embed it as is). */
+export interface StoredDocument extends Omit<StoredItem, 'content'> {
+  contentJson: string
+}
+
 export interface NewItem extends StoredItem {
   entryCount: number
   /** `content` already serialized (PutInventory measures it), so the store need not do it again. */
@@ -171,6 +176,13 @@ export interface AggregationRow {
   instances: number
 }
 
+export interface InventoryPage {
+  instances: InstanceRecord[]
+  documents: StoredDocument[]
+  /** The last instance id of the page when more follow. */
+  next: string | undefined
+}
+
 export interface Page<T, C> {
   items: T[]
   /** Where the next page starts; undefined on the last page. */
@@ -204,10 +216,12 @@ export interface Store {
   /** The visible item of one type on one instance. */
   getItem(p: Partition, instanceId: string, typeName: string): Promise<StoredItem | undefined>
 
-  /** Instances matching the query, ordered by id, after `afterInstanceId`. */
-  queryInstances(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number): Promise<Page<InstanceRecord, string>>
-  /** The visible items of the given instances (of one type, or all), ordered by instance then type. */
-  listVisibleItems(p: Partition, instanceIds: string[], typeName?: string): Promise<StoredItem[]>
+  /**
+   * One page of a GetInventory query, read from one snapshot: the instances matching the
+   * query ordered by id after `afterInstanceId`, and their visible items (of `typeName`
+   * only, if given) ordered by instance then type.
+   */
+  queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage>
   /**
    * Distinct-instance counts per combination of the keys' values over the instances of the
    * query. Keys of the same item type read the same entry; an instance contributes once

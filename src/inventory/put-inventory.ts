@@ -150,21 +150,21 @@ function planPut(instanceId: string, items: CheckedItem[], ctx: PutContext, limi
     throw new InvalidInstanceId(`Instance ${instanceId} is terminated; inventory of a terminated instance is kept but cannot be changed.`)
   }
   const plan: PutPlan = { types: [], items: [], subTypes: [], instance: { status: ctx.instance?.status ?? 'Active', details: ctx.instance?.details } }
-  let customTypes = ctx.customTypeCount
+  let customTypes: number | undefined
   for (const item of items) {
     const stored = ctx.types.get(item.typeName)
     const next = isCustomType(item.typeName) ? planCustomType(item, stored) : planAwsType(item.typeName, stored)
     if (next) {
       const creates = isCustomType(item.typeName) && (!stored || stored.state === 'deleted')
-      if (creates && ++customTypes > limits.maxCustomTypes) {
+      if (creates && (customTypes = (customTypes ?? ctx.customTypeCount()) + 1) > limits.maxCustomTypes) {
         throw new CustomSchemaCountLimitExceededException(
           `Creating ${item.typeName} would exceed the limit of ${limits.maxCustomTypes} custom inventory types; delete a custom type (DeleteInventory with DeleteSchema) and try again.`,
         )
       }
       plan.types.push(next)
     }
-    plan.subTypes.push(...planSubTypes(item, ctx.subTypes.get(item.typeName), limits))
-    if (item.contentHash !== undefined && item.contentHash === ctx.storedHashes.get(item.typeName)) continue
+    if (item.subTypes.length > 0) plan.subTypes.push(...planSubTypes(item, ctx.subTypes(item.typeName), limits))
+    if (item.contentHash !== undefined && item.contentHash === ctx.storedHash(item.typeName)) continue
     plan.items.push({ ...item, instanceId })
     if (item.typeName === INSTANCE_INFORMATION) plan.instance = instanceFromInformation(item, plan.instance.status)
   }
@@ -215,11 +215,11 @@ function planAwsType(typeName: string, stored: TypeRecord | undefined): TypeReco
   return { typeName, version: definition.version, attributes: definition.attributes, state: 'active', hiddenUpToSeq: stored?.hiddenUpToSeq ?? 0 }
 }
 
-function planSubTypes(item: CheckedItem, known: Set<string> | undefined, limits: InventoryLimits) {
-  const added = item.subTypes.filter((s) => !known?.has(s))
-  if ((known?.size ?? 0) + added.length > limits.maxSubTypesPerType) {
+function planSubTypes(item: CheckedItem, known: Set<string>, limits: InventoryLimits) {
+  const added = item.subTypes.filter((s) => !known.has(s))
+  if (known.size + added.length > limits.maxSubTypesPerType) {
     throw new SubTypeCountLimitExceededException(
-      `${item.typeName} would have ${(known?.size ?? 0) + added.length} sub-types, above the limit of ${limits.maxSubTypesPerType}.`,
+      `${item.typeName} would have ${known.size + added.length} sub-types, above the limit of ${limits.maxSubTypesPerType}.`,
     )
   }
   return added.map((subType) => ({ typeName: item.typeName, subType }))

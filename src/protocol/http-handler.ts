@@ -4,6 +4,7 @@
  * against the service model, runs the operation and writes its result or error. Every
  * response carries `x-amzn-RequestId`.
  */
+import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Caller, Deps } from '../inventory/deps.js'
@@ -21,8 +22,8 @@ import {
 } from './errors.js'
 import { partitionOf } from './partition.js'
 import { operation as modelOperation, targetPrefix } from './service-model.js'
-import { validateInput } from './validate.js'
 import { serializeJson } from './raw-json.js'
+import { validateInput } from './validate.js'
 
 export const CONTENT_TYPE = 'application/x-amz-json-1.1'
 const ACCEPTED_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0', 'application/json']
@@ -141,18 +142,11 @@ function tooLarge(limit: number): RequestEntityTooLargeException {
   return new RequestEntityTooLargeException(`The request body is larger than the limit of ${limit} bytes.`)
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return {}
-  let text: string
+  if (!isUtf8(body)) throw new SerializationException('The request body is not valid UTF-8.')
   try {
-    text = utf8.decode(body)
-  } catch {
-    throw new SerializationException('The request body is not valid UTF-8.')
-  }
-  try {
-    return JSON.parse(text)
+    return JSON.parse(body.toString('utf8'))
   } catch (error) {
     throw new SerializationException(`The request body is not valid JSON: ${(error as Error).message}`)
   }

@@ -30,7 +30,7 @@ export function validateInput(shapeName: string, input: unknown, overrides: Enum
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SerializationException('The request body must be a JSON object')
   }
-  checkStructure(shapeName, shape(shapeName), input as Record<string, unknown>, '', walk)
+  checkStructure(shapeName, shape(shapeName), input as Record<string, unknown>, ROOT, walk)
   const count = walk.violations.length
   if (count > 0) {
     const shown = walk.violations.slice(0, MAX_REPORTED).join('; ')
@@ -38,25 +38,35 @@ export function validateInput(shapeName: string, input: unknown, overrides: Enum
   }
 }
 
-function memberPath(parent: string, member: string): string {
-  const camel = member.charAt(0).toLowerCase() + member.slice(1)
-  return parent ? `${parent}.${camel}` : camel
-}
+/** Where a value is, as AWS names it (`items.1.member.typeName`); built only for a failure. */
+type Path = () => string
+const ROOT: Path = () => ''
 
-function checkStructure(shapeName: string, s: Shape, value: Record<string, unknown>, path: string, walk: Walk): void {
-  const members = s.members ?? {}
-  for (const [name, ref] of Object.entries(members)) {
-    const at = memberPath(path, name)
-    const memberValue = value[name]
-    if (memberValue === undefined || memberValue === null) {
-      if (s.required?.includes(name)) walk.violations.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`)
-      continue
-    }
-    checkValue(ref, memberValue, at, walk, `${shapeName}.${name}`)
+function memberPath(parent: Path, member: string): Path {
+  return () => {
+    const camel = member.charAt(0).toLowerCase() + member.slice(1)
+    const base = parent()
+    return base ? `${base}.${camel}` : camel
   }
 }
 
-function checkValue(ref: MemberRef, value: unknown, path: string, walk: Walk, memberKey?: string): void {
+/** The members of each structure shape, listed once. */
+const membersOf = new Map<Shape, [string, MemberRef][]>()
+
+function checkStructure(shapeName: string, s: Shape, value: Record<string, unknown>, path: Path, walk: Walk): void {
+  let members = membersOf.get(s)
+  if (!members) membersOf.set(s, (members = Object.entries(s.members ?? {})))
+  for (const [name, ref] of members) {
+    const memberValue = value[name]
+    if (memberValue === undefined || memberValue === null) {
+      if (s.required?.includes(name)) walk.violations.push(`Value null at '${memberPath(path, name)()}' failed to satisfy constraint: Member must not be null`)
+      continue
+    }
+    checkValue(ref, memberValue, memberPath(path, name), walk, `${shapeName}.${name}`)
+  }
+}
+
+function checkValue(ref: MemberRef, value: unknown, path: Path, walk: Walk, memberKey?: string): void {
   const s = shape(ref.shape)
   switch (s.type) {
     case 'structure':
@@ -66,11 +76,12 @@ function checkValue(ref: MemberRef, value: unknown, path: string, walk: Walk, me
     case 'list':
       if (!Array.isArray(value)) throw typeMismatch(path, 'a list', value)
       checkSize(s, value.length, value, path, walk)
-      value.forEach((element, index) => {
-        const at = `${path}.${index + 1}.member`
+      for (let index = 0; index < value.length; index++) {
+        const element = value[index]
+        const at: Path = () => `${path()}.${index + 1}.member`
         if (element === null) throw typeMismatch(at, 'a value', element)
         checkValue(s.member!, element, at, walk)
-      })
+      }
       return
     case 'map':
       if (!isPlainObject(value)) throw typeMismatch(path, 'a map', value)
@@ -98,33 +109,48 @@ function checkValue(ref: MemberRef, value: unknown, path: string, walk: Walk, me
   }
 }
 
-function checkMap(s: Shape, value: Record<string, unknown>, path: string, walk: Walk): void {
-  const entries = Object.entries(value)
-  checkSize(s, entries.length, value, path, walk)
+function checkMap(s: Shape, value: Record<string, unknown>, path: Path, walk: Walk): void {
   const keyShape = shape(s.key!.shape)
-  const keyFailures = new Set<string>()
-  const valueFailures = new Set<string>()
-  for (const [key, entryValue] of entries) {
-    for (const failure of stringFailures(keyShape, key)) keyFailures.add(failure)
-    if (typeof entryValue !== 'string') throw typeMismatch(`${path}.${key}`, 'a string', entryValue)
-    for (const failure of stringFailures(shape(s.value!.shape), entryValue)) valueFailures.add(failure)
+  const valueShape = shape(s.value!.shape)
+  // Content maps are most of a PutInventory body: check cheaply, explain only failures.
+  let size = 0
+  let keysFail = false
+  let valuesFail = false
+  for (const key in value) {
+    size++
+    const entryValue = value[key]
+    if (typeof entryValue !== 'string') throw typeMismatch(() => `${path()}.${key}`, 'a string', entryValue)
+    if (!satisfies(keyShape, key)) keysFail = true
+    if (!satisfies(valueShape, entryValue)) valuesFail = true
   }
-  if (keyFailures.size > 0) {
-    walk.violations.push(`Value ${show(value)} at '${path}' failed to satisfy constraint: Map keys must satisfy constraint: [${[...keyFailures].join(', ')}]`)
+  checkSize(s, size, value, path, walk)
+  if (keysFail) {
+    const failures = new Set(Object.keys(value).flatMap((key) => stringFailures(keyShape, key)))
+    walk.violations.push(`Value ${show(value)} at '${path()}' failed to satisfy constraint: Map keys must satisfy constraint: [${[...failures].join(', ')}]`)
   }
-  if (valueFailures.size > 0) {
-    walk.violations.push(`Value ${show(value)} at '${path}' failed to satisfy constraint: Map value must satisfy constraint: [${[...valueFailures].join(', ')}]`)
+  if (valuesFail) {
+    const failures = new Set(Object.values(value).flatMap((v) => stringFailures(valueShape, v as string)))
+    walk.violations.push(`Value ${show(value)} at '${path()}' failed to satisfy constraint: Map value must satisfy constraint: [${[...failures].join(', ')}]`)
   }
 }
 
-function checkString(s: Shape, value: string, path: string, walk: Walk, memberKey?: string): void {
+function checkString(s: Shape, value: string, path: Path, walk: Walk, memberKey?: string): void {
+  if (satisfies(s, value)) return
   if (s.enum && !s.enum.includes(value)) {
     const override = memberKey ? walk.overrides[memberKey] : undefined
     if (override) throw override(value)
   }
   for (const failure of stringFailures(s, value)) {
-    walk.violations.push(`Value ${show(value)} at '${path}' failed to satisfy constraint: ${failure}`)
+    walk.violations.push(`Value ${show(value)} at '${path()}' failed to satisfy constraint: ${failure}`)
   }
+}
+
+/** Whether a string meets its shape's constraints (stringFailures says how it does not). */
+function satisfies(s: Shape, value: string): boolean {
+  return (s.min === undefined || value.length >= s.min)
+    && (s.max === undefined || value.length <= s.max)
+    && (s.pattern === undefined || fullMatch(s.pattern).test(value))
+    && (s.enum === undefined || s.enum.includes(value))
 }
 
 function stringFailures(s: Shape, value: string): string[] {
@@ -136,14 +162,14 @@ function stringFailures(s: Shape, value: string): string[] {
   return failures
 }
 
-function checkSize(s: Shape, size: number, value: unknown, path: string, walk: Walk): void {
-  if (s.min !== undefined && size < s.min) walk.violations.push(`Value ${show(value)} at '${path}' failed to satisfy constraint: Member must have length greater than or equal to ${s.min}`)
-  if (s.max !== undefined && size > s.max) walk.violations.push(`Value ${show(value)} at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${s.max}`)
+function checkSize(s: Shape, size: number, value: unknown, path: Path, walk: Walk): void {
+  if (s.min !== undefined && size < s.min) walk.violations.push(`Value ${show(value)} at '${path()}' failed to satisfy constraint: Member must have length greater than or equal to ${s.min}`)
+  if (s.max !== undefined && size > s.max) walk.violations.push(`Value ${show(value)} at '${path()}' failed to satisfy constraint: Member must have length less than or equal to ${s.max}`)
 }
 
-function checkRange(s: Shape, value: number, path: string, walk: Walk): void {
-  if (s.min !== undefined && value < s.min) walk.violations.push(`Value '${value}' at '${path}' failed to satisfy constraint: Member must have value greater than or equal to ${s.min}`)
-  if (s.max !== undefined && value > s.max) walk.violations.push(`Value '${value}' at '${path}' failed to satisfy constraint: Member must have value less than or equal to ${s.max}`)
+function checkRange(s: Shape, value: number, path: Path, walk: Walk): void {
+  if (s.min !== undefined && value < s.min) walk.violations.push(`Value '${value}' at '${path()}' failed to satisfy constraint: Member must have value greater than or equal to ${s.min}`)
+  if (s.max !== undefined && value > s.max) walk.violations.push(`Value '${value}' at '${path()}' failed to satisfy constraint: Member must have value less than or equal to ${s.max}`)
 }
 
 // The model's patterns are Java regular expressions that must match the whole value.
@@ -161,9 +187,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function typeMismatch(path: string, expected: string, value: unknown): SerializationException {
+function typeMismatch(path: Path, expected: string, value: unknown): SerializationException {
   const got = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`
-  return new SerializationException(`Unexpected value at '${path}': expected ${expected}, got ${got}`)
+  return new SerializationException(`Unexpected value at '${path()}': expected ${expected}, got ${got}`)
 }
 
 /** Renders a value the way AWS quotes it in validation messages (Java's toString for lists and maps). */

@@ -67,17 +67,21 @@ export interface NewItem extends StoredItem {
   contentJson?: string
 }
 
-/** What the store read, inside its transaction, for a PutInventory decision. */
+/**
+ * What the store reads, inside its transaction, for a PutInventory decision. The functions
+ * read on demand (most puts need neither the custom type count nor sub-types); a store
+ * that cannot read synchronously may fetch everything beforehand, in the same transaction.
+ */
 export interface PutContext {
   instance: InstanceRecord | undefined
   /** The records of the types named in the request (undefined: never seen). */
   types: Map<string, TypeRecord | undefined>
   /** Custom types that exist (active or disabled) in the partition. */
-  customTypeCount: number
-  /** Known sub-types of the types in the request that have sub-types. */
-  subTypes: Map<string, Set<string>>
-  /** ContentHash of the visible stored item of each type named in the request, if any. */
-  storedHashes: Map<string, string | undefined>
+  customTypeCount(): number
+  /** Known sub-types of a type named in the request. */
+  subTypes(typeName: string): Set<string>
+  /** ContentHash of the instance's visible stored item of a type named in the request, if any. */
+  storedHash(typeName: string): string | undefined
 }
 
 export interface PutPlan {

@@ -2,6 +2,7 @@
  * Server configuration from command-line flags and environment variables (flags win).
  * `ssm-inventory serve --help` prints this table; the README documents it.
  */
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { defaultLimits, type InventoryLimits } from './inventory/deps.js'
 import { isLogLevel, type LogLevel } from './log.js'
@@ -13,6 +14,7 @@ export interface ServerConfig {
   logLevel: LogLevel
   maxBodyBytes: number
   requestTimeoutMs: number
+  decodeThreads: number
   limits: InventoryLimits
   deletion: {
     batchSize: number
@@ -39,6 +41,8 @@ function integer(name: string, value: string, min: number): number {
 
 export class ConfigError extends Error {}
 
+const DEFAULT_DECODE_THREADS = Math.min(4, Math.max(0, availableParallelism() - 1))
+
 export const settings: Setting[] = [
   { flag: 'host', env: 'SSM_INVENTORY_HOST', default: '127.0.0.1', help: 'address to bind', apply: (c, v) => (c.host = v) },
   { flag: 'port', env: 'SSM_INVENTORY_PORT', default: '4583', help: 'port to listen on (0 picks a free one)', apply: (c, v) => (c.port = integer('port', v, 0)) },
@@ -52,6 +56,11 @@ export const settings: Setting[] = [
   },
   { flag: 'max-body-bytes', env: 'SSM_INVENTORY_MAX_BODY_BYTES', default: String(8 * 1024 * 1024), help: 'largest request body accepted (413 above)', apply: (c, v) => (c.maxBodyBytes = integer('max-body-bytes', v, 1024)) },
   { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after)', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
+  {
+    flag: 'decode-threads', env: 'SSM_INVENTORY_DECODE_THREADS', default: String(DEFAULT_DECODE_THREADS),
+    help: 'worker threads that parse and validate large request bodies (0: all on the main thread; default: cores - 1, at most 4)',
+    apply: (c, v) => (c.decodeThreads = integer('decode-threads', v, 0)),
+  },
   { flag: 'max-custom-types', env: 'SSM_INVENTORY_MAX_CUSTOM_TYPES', default: String(defaultLimits.maxCustomTypes), help: 'custom inventory types per account and region', apply: (c, v) => (c.limits.maxCustomTypes = integer('max-custom-types', v, 1)) },
   { flag: 'max-item-bytes', env: 'SSM_INVENTORY_MAX_ITEM_BYTES', default: String(defaultLimits.maxItemSizeBytes), help: 'size of one item (ItemSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxItemSizeBytes = integer('max-item-bytes', v, 1)) },
   { flag: 'max-request-items-bytes', env: 'SSM_INVENTORY_MAX_REQUEST_ITEMS_BYTES', default: String(defaultLimits.maxTotalSizeBytes), help: 'size of all items of one PutInventory (TotalSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxTotalSizeBytes = integer('max-request-items-bytes', v, 1)) },
@@ -72,7 +81,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     throw new ConfigError((error as Error).message)
   }
   const config: ServerConfig = {
-    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0,
+    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
   }

@@ -10,8 +10,12 @@ import { systemClock, type Clock, type Deps } from './inventory/deps.js'
 import { operations } from './inventory/operations.js'
 import { createLogger, type Logger } from './log.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
+import { RequestDecoder } from './protocol/request-decoder.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
 import type { Store } from './store/store.js'
+
+/** Bodies from this size on are decoded on a worker thread (measured: below it the hop costs more than it saves). */
+const OFFLOAD_BODY_BYTES = 4096
 
 export interface RunningServer {
   readonly url: string
@@ -23,6 +27,12 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const store = openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
   const worker = new DeletionWorker(store, clock, config.deletion, log)
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
+  const decoder = new RequestDecoder({
+    limits: config.limits,
+    threads: config.decodeThreads,
+    offloadBytes: OFFLOAD_BODY_BYTES,
+    onThreadError: (error) => log.error('request decoding thread failed; it is replaced', { error: String((error as Error)?.stack ?? error) }),
+  })
   let accepting = true
 
   // Node checks request timeouts on this interval (30 s by default, too coarse for short limits).
@@ -30,7 +40,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const server: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
-        operations, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
+        operations, decoder, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
       })
       return
     }
@@ -65,6 +75,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       await drained
       clearTimeout(force)
       await worker.stop()
+      await decoder.close()
       await store.close()
       log.info('ssm-inventory stopped')
     })()

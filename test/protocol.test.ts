@@ -168,6 +168,33 @@ describe('AWS JSON 1.1 protocol', () => {
     assert.equal((await fetch(`${server.url}/health`)).status, 200)
   })
 
+  it('answers large bodies (decoded on a worker thread) exactly as small ones (decoded inline)', async () => {
+    // Padding with an unknown member moves the same request over the 4 KiB offload threshold.
+    const pad = 'x'.repeat(8192)
+    const cases: object[] = [
+      { InstanceId: 'bogus', Items: [] },
+      { InstanceId: instanceId(9), Items: [{ TypeName: 'AWS:Bogus', SchemaVersion: '1.0', CaptureTime: '2026-01-01T00:00:00Z' }] },
+      { InstanceId: instanceId(9), Items: [{ TypeName: 'Custom:T', SchemaVersion: '1.0', CaptureTime: '2026-01-01T00:00:00Z', Content: [{ A: '1' }], Context: { X: '1' } }] },
+      { InstanceId: instanceId(9), Items: [{ TypeName: 'Custom:T', SchemaVersion: '1.0', CaptureTime: '2026-01-01T00:00:00Z', Content: [{ A: 5 }] }] },
+    ]
+    for (const body of cases) {
+      const small = await rawCall(server.url, 'AmazonSSM.PutInventory', body)
+      const large = await rawCall(server.url, 'AmazonSSM.PutInventory', { ...body, Padding: pad })
+      assert.equal(small.status, 400)
+      assert.equal(large.status, small.status)
+      assert.deepEqual(large.json, small.json)
+    }
+    const invalidUtf8 = Buffer.concat([Buffer.from(`{"InstanceId":"${instanceId(9)}","Padding":"${pad}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])
+    const broken = await rawCall(server.url, 'AmazonSSM.PutInventory', invalidUtf8)
+    assert.equal(broken.json.__type, 'SerializationException')
+    const content = Array.from({ length: 200 }, (_, i) => ({ Name: `n${i}`, Version: `${i}` }))
+    const ok = await rawCall(server.url, 'AmazonSSM.PutInventory', { InstanceId: instanceId(9), Items: [{ TypeName: 'Custom:Large', SchemaVersion: '1.0', CaptureTime: '2026-01-01T00:00:00Z', Content: content }] })
+    assert.equal(ok.status, 200, ok.text)
+    const listed = await rawCall(server.url, 'AmazonSSM.ListInventoryEntries', { InstanceId: instanceId(9), TypeName: 'Custom:Large', MaxResults: 50 })
+    assert.equal(listed.json.Entries.length, 50)
+    assert.deepEqual(listed.json.Entries[7], { Name: 'n7', Version: '7' })
+  })
+
   it('answers other paths with 404 JSON', async () => {
     const response = await fetch(`${server.url}/nothing`)
     assert.equal(response.status, 404)

@@ -11,7 +11,7 @@ const OTHER: Partition = { account: '222222222222', region: 'eu-west-1' }
 
 function newItem(instanceId: string, typeName: string, version: string, entries: number): NewItem {
   const content = Array.from({ length: entries }, (_, i) => ({ Name: `e${i}` }))
-  return { instanceId, typeName, schemaVersion: version, captureTime: '2026-01-01T00:00:00Z', content, entryCount: entries }
+  return { instanceId, typeName, schemaVersion: version, captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify(content), entryCount: entries }
 }
 
 function typeRecord(typeName: string, version: string, hiddenUpToSeq = 0): TypeRecord {
@@ -150,7 +150,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     describe('inventory queries', () => {
       const Q = { account: '333333333333', region: 'eu-west-1' }
       const entries = (values: Record<string, string>[]): NewItem => ({
-        instanceId: '', typeName: 'Custom:Q', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', content: values, entryCount: values.length,
+        instanceId: '', typeName: 'Custom:Q', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify(values), entryCount: values.length,
       })
       before(async () => {
         const fleet: [string, Record<string, string>[], string][] = [

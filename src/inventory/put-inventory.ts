@@ -1,8 +1,10 @@
 /**
  * PutInventory: adds or replaces, on one instance, one item per inventory type.
  *
- * Two phases. `checkItems` applies the rules that need nothing stored (AWS type
- * catalogue, Context, sizes) before any I/O. `planPut` runs inside the store's
+ * Two phases. `preparePutInventory` applies the rules that need nothing stored (AWS type
+ * catalogue, Context, sizes) and serialises each item's Content once; it is pure, so the
+ * protocol layer may run it on a decoding thread together with parsing and validation,
+ * and only the prepared items (Content as JSON text) come back. `planPut` runs inside the store's
  * transaction with the stored type records and decides schema changes: the first item
  * of a custom type defines its schema; the same version must keep within it; a higher
  * version replaces it; a disabled type needs a version above the disabled one.
@@ -28,13 +30,22 @@ import type { InventoryItem, PutInventoryRequest, PutInventoryResult } from './s
 
 export const TERMINATED = 'Terminated'
 
-export async function putInventory(input: PutInventoryRequest, caller: Caller, deps: Deps): Promise<PutInventoryResult> {
-  const items = checkItems(input.Items, deps.limits)
+export interface PreparedPutInventory {
+  instanceId: string
+  items: CheckedItem[]
+}
+
+export function preparePutInventory(input: PutInventoryRequest, limits: InventoryLimits): PreparedPutInventory {
+  return { instanceId: input.InstanceId, items: checkItems(input.Items, limits) }
+}
+
+export async function putInventory(prepared: PreparedPutInventory, caller: Caller, deps: Deps): Promise<PutInventoryResult> {
+  const { instanceId, items } = prepared
   await deps.store.putInventory(
     caller.partition,
-    input.InstanceId,
+    instanceId,
     [...new Set([...items.map((i) => i.typeName), INSTANCE_INFORMATION])],
-    (ctx) => planPut(input.InstanceId, items, ctx, deps.limits),
+    (ctx) => planPut(instanceId, items, ctx, deps.limits),
     deps.clock.now().getTime(),
   )
   return {}
@@ -43,6 +54,8 @@ export async function putInventory(input: PutInventoryRequest, caller: Caller, d
 interface CheckedItem extends NewItem {
   attributeNames: string[]
   subTypes: string[]
+  /** The reported details, for AWS:InstanceInformation only (its first entry). */
+  information?: Record<string, string>
 }
 
 function checkItems(items: InventoryItem[], limits: InventoryLimits): CheckedItem[] {
@@ -89,8 +102,8 @@ function checkItem(item: InventoryItem, limits: InventoryLimits): CheckedItem & 
     schemaVersion: item.SchemaVersion,
     captureTime: item.CaptureTime,
     contentHash: item.ContentHash,
-    content,
     contentJson,
+    information: item.TypeName === INSTANCE_INFORMATION ? content[0] ?? {} : undefined,
     context: item.Context && Object.keys(item.Context).length > 0 ? item.Context : undefined,
     entryCount: content.length,
     attributeNames,
@@ -226,7 +239,7 @@ function planSubTypes(item: CheckedItem, known: Set<string>, limits: InventoryLi
 }
 
 function instanceFromInformation(item: CheckedItem, status: string): PutPlan['instance'] {
-  const details = { ...(item.content[0] ?? {}) }
+  const details = { ...item.information }
   const reported = details.InstanceStatus
   delete details.InstanceStatus
   delete details.InstanceId

@@ -1,10 +1,9 @@
 /**
  * AWS JSON 1.1 over HTTP: `POST /` with `X-Amz-Target: AmazonSSM.<Operation>` and a JSON
- * body. Reads the body within a size limit, dispatches on the target, validates the input
- * against the service model, runs the operation and writes its result or error. Every
+ * body. Reads the body within a size limit, dispatches on the target, has the decoder parse
+ * and validate it against the service model, runs the operation and writes its result or error. Every
  * response carries `x-amzn-RequestId`.
  */
-import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Caller, Deps } from '../inventory/deps.js'
@@ -15,7 +14,6 @@ import {
   InternalServerError,
   RequestEntityTooLargeException,
   RequestTimeoutException,
-  SerializationException,
   ServiceUnavailableException,
   UnknownOperationException,
   UnsupportedMediaTypeException,
@@ -23,13 +21,15 @@ import {
 import { partitionOf } from './partition.js'
 import { operation as modelOperation, targetPrefix } from './service-model.js'
 import { serializeJson } from './raw-json.js'
-import { validateInput } from './validate.js'
+import type { RequestDecoder } from './request-decoder.js'
 
 export const CONTENT_TYPE = 'application/x-amz-json-1.1'
 const ACCEPTED_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0', 'application/json']
 
 export interface ApiOptions {
   operations: Record<string, Operation>
+  /** Parses, validates and prepares request bodies (large ones on worker threads). */
+  decoder: RequestDecoder
   deps: Deps
   log: Logger
   maxBodyBytes: number
@@ -67,11 +67,9 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     operationName = targetOperation(req.headers['x-amz-target'], options.operations)
     checkContentType(req.headers['content-type'])
     const body = await readBody(req, options.maxBodyBytes)
-    const input = parseJson(body)
-    const operation = options.operations[operationName]
-    validateInput(modelOperation(operationName)!.input.shape, input, operation.enumErrors)
+    const input = await options.decoder.decode(operationName, body)
     const caller: Caller = { partition: partitionOf(req.headers.authorization) }
-    answer = new Answer(200, await operation.handler(input, caller, options.deps))
+    answer = new Answer(200, await options.operations[operationName].handler(input, caller, options.deps))
   } catch (error) {
     answer = errorAnswer(error, requestId, operationName, options.log)
   }
@@ -140,16 +138,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function tooLarge(limit: number): RequestEntityTooLargeException {
   return new RequestEntityTooLargeException(`The request body is larger than the limit of ${limit} bytes.`)
-}
-
-function parseJson(body: Buffer): unknown {
-  if (body.length === 0) return {}
-  if (!isUtf8(body)) throw new SerializationException('The request body is not valid UTF-8.')
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch (error) {
-    throw new SerializationException(`The request body is not valid JSON: ${(error as Error).message}`)
-  }
 }
 
 function errorAnswer(error: unknown, requestId: string, operation: string, log: Logger): Answer {

@@ -61,10 +61,10 @@ export interface StoredDocument extends Omit<StoredItem, 'content'> {
   contentJson: string
 }
 
-export interface NewItem extends StoredItem {
+/** An item to write: Content arrives serialized (PutInventory measures it that way). */
+export interface NewItem extends Omit<StoredItem, 'content'> {
+  contentJson: string
   entryCount: number
-  /** `content` already serialized (PutInventory measures it), so the store need not do it again. */
-  contentJson?: string
 }
 
 /**

@@ -76,11 +76,11 @@ export function awsCli(url: string, args: string[], options: { accessKeyId?: str
 }
 
 /** Raw AWS JSON 1.1 call over fetch, for what the SDKs will not send. */
-export async function rawCall(url: string, target: string, body: string | object, headers: Record<string, string> = {}) {
+export async function rawCall(url: string, target: string, body: string | Buffer | object, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
   })
   const text = await response.text()
   let json: any

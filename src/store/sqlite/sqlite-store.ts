@@ -290,7 +290,7 @@ export class SqliteStore implements Store {
       if (previous) this.releaseFromDeletion(p, item.typeName, previous.seq, previous.schema_version, now)
       sql.upsertItem.run(
         p.account, p.region, instanceId, item.typeName, item.schemaVersion, item.captureTime, item.contentHash ?? null,
-        item.contentJson ?? JSON.stringify(item.content), item.context ? JSON.stringify(item.context) : null, item.entryCount, seq,
+        item.contentJson, item.context ? JSON.stringify(item.context) : null, item.entryCount, seq,
       )
     }
     sql.upsertInstance.run(p.account, p.region, instanceId, plan.instance.status, JSON.stringify(plan.instance.details ?? toInstanceDetails(instanceRow)), now, now)

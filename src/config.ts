@@ -15,6 +15,10 @@ export interface ServerConfig {
   maxBodyBytes: number
   requestTimeoutMs: number
   decodeThreads: number
+  /** JSON list of the access keys whose signatures are verified; none: any request is accepted. */
+  credentialsFile: string | undefined
+  /** Serve beyond loopback without a credentials file. */
+  insecureNoAuth: boolean
   limits: InventoryLimits
   deletion: {
     batchSize: number
@@ -30,7 +34,15 @@ interface Setting {
   env: string
   default: string
   help: string
+  /** A flag without a value (`--insecure-no-auth`); its variable takes true/false. */
+  boolean?: true
   apply(config: ServerConfig, value: string): void
+}
+
+function boolean(name: string, value: string): boolean {
+  if (['true', '1', 'yes'].includes(value)) return true
+  if (['false', '0', 'no', ''].includes(value)) return false
+  throw new ConfigError(`${name} must be true or false; got '${value}'`)
 }
 
 function integer(name: string, value: string, min: number): number {
@@ -46,6 +58,16 @@ const DEFAULT_DECODE_THREADS = Math.min(4, Math.max(0, availableParallelism() - 
 export const settings: Setting[] = [
   { flag: 'host', env: 'SSM_INVENTORY_HOST', default: '127.0.0.1', help: 'address to bind', apply: (c, v) => (c.host = v) },
   { flag: 'port', env: 'SSM_INVENTORY_PORT', default: '4583', help: 'port to listen on (0 picks a free one)', apply: (c, v) => (c.port = integer('port', v, 0)) },
+  {
+    flag: 'credentials-file', env: 'SSM_INVENTORY_CREDENTIALS_FILE', default: '',
+    help: 'JSON list of access keys [{"accessKeyId","secretAccessKey","accountId","readOnly"}]; when set, every request must be signed (SigV4) by one of them',
+    apply: (c, v) => (c.credentialsFile = v === '' ? undefined : v),
+  },
+  {
+    flag: 'insecure-no-auth', env: 'SSM_INVENTORY_INSECURE_NO_AUTH', default: 'false', boolean: true,
+    help: 'allow a --host other than loopback without --credentials-file (anyone who can connect can read and delete everything)',
+    apply: (c, v) => (c.insecureNoAuth = boolean('insecure-no-auth', v)),
+  },
   { flag: 'data-dir', env: 'SSM_INVENTORY_DATA_DIR', default: './data', help: 'directory of the SQLite database', apply: (c, v) => (c.dataDir = v) },
   {
     flag: 'log-level', env: 'SSM_INVENTORY_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent',
@@ -73,25 +95,39 @@ export const settings: Setting[] = [
 ]
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
-  const options = Object.fromEntries(settings.map((s) => [s.flag, { type: 'string' as const }]))
-  let values: Record<string, string | undefined>
+  const options = Object.fromEntries(settings.map((s) => [s.flag, { type: s.boolean ? 'boolean' as const : 'string' as const }]))
+  let values: Record<string, string | boolean | undefined>
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values
   } catch (error) {
     throw new ConfigError((error as Error).message)
   }
   const config: ServerConfig = {
     host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0,
+    credentialsFile: undefined, insecureNoAuth: false,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
   }
   for (const setting of settings) {
-    setting.apply(config, values[setting.flag] ?? env[setting.env] ?? setting.default)
+    const flag = values[setting.flag]
+    setting.apply(config, flag === undefined ? env[setting.env] ?? setting.default : String(flag))
+  }
+  if (!isLoopback(config.host) && config.credentialsFile === undefined && !config.insecureNoAuth) {
+    throw new ConfigError(
+      `refusing to serve on ${config.host} without authentication: anyone who can reach it could read and delete all inventory. ` +
+        'Give --credentials-file FILE (access keys whose SigV4 signatures are then verified; see the README), ' +
+        'or pass --insecure-no-auth to accept unauthenticated requests anyway.',
+    )
   }
   return config
 }
 
+/** Addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
 export function configHelp(): string {
-  const rows = settings.map((s) => `  --${s.flag.padEnd(26)} ${s.env.padEnd(38)} ${s.help} (default ${s.default})`)
+  const rows = settings.map((s) => `  --${s.flag.padEnd(26)} ${s.env.padEnd(38)} ${s.help}${s.default === '' ? '' : ` (default ${s.default})`}`)
   return ['Flags (and environment variables):', ...rows].join('\n')
 }

@@ -9,6 +9,7 @@ import { DeletionWorker } from './deletions/deletion-worker.js'
 import { systemClock, type Clock, type Deps } from './inventory/deps.js'
 import { operations } from './inventory/operations.js'
 import { createLogger, type Logger } from './log.js'
+import { loadAccessKeys, OpenAuthenticator, SigV4Authenticator, type Authenticator } from './protocol/authentication.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
 import { RequestDecoder } from './protocol/request-decoder.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
@@ -24,6 +25,10 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServerConfig, clock: Clock = systemClock, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  // Keys first: a bad credentials file stops the start before anything is opened.
+  const authenticator: Authenticator = config.credentialsFile === undefined
+    ? new OpenAuthenticator()
+    : new SigV4Authenticator(loadAccessKeys(config.credentialsFile), () => clock.now().getTime())
   const store = openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
   const worker = new DeletionWorker(store, clock, config.deletion, log)
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
@@ -40,7 +45,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const server: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
-        operations, decoder, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
+        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
       })
       return
     }
@@ -63,7 +68,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
-  log.info('ssm-inventory listening', { url, dataDir: config.dataDir })
+  log.info('ssm-inventory listening', { url, dataDir: config.dataDir, authentication: authenticator.verifies ? 'sigv4' : 'none' })
 
   let closing: Promise<void> | undefined
   const close = () => {

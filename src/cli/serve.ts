@@ -1,5 +1,6 @@
 /** `ssm-inventory serve`: runs the server until SIGTERM or SIGINT, then drains and exits. */
 import { ConfigError, configHelp, loadConfig } from '../config.js'
+import { CredentialsFileError } from '../protocol/authentication.js'
 import { startServer } from '../server.js'
 
 export const serveUsage = `Usage: ssm-inventory serve [flags]
@@ -22,12 +23,21 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`ssm-inventory serve: ${error.message}\nRun 'ssm-inventory serve --help' for the flags.\n`)
     return 2
   }
-  const server = await startServer(config)
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
+  // Listening for signals before starting: one that arrives during start-up still stops
+  // the server cleanly once it is up.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve())
+    process.once('SIGINT', () => resolve())
   })
+  let server
+  try {
+    server = await startServer(config)
+  } catch (error) {
+    if (!(error instanceof CredentialsFileError)) throw error
+    process.stderr.write(`ssm-inventory serve: ${error.message}\n`)
+    return 2
+  }
+  await stopRequested
   await server.close()
   return 0
 }

@@ -32,6 +32,18 @@ export class MissingAuthenticationTokenException extends AwsError {
   readonly type = 'MissingAuthenticationTokenException'
   override readonly status = 403
 }
+export class IncompleteSignatureException extends AwsError {
+  readonly type = 'IncompleteSignatureException'
+}
+export class InvalidSignatureException extends AwsError {
+  readonly type = 'InvalidSignatureException'
+}
+export class UnrecognizedClientException extends AwsError {
+  readonly type = 'UnrecognizedClientException'
+}
+export class AccessDeniedException extends AwsError {
+  readonly type = 'AccessDeniedException'
+}
 export class UnsupportedMediaTypeException extends AwsError {
   readonly type = 'UnsupportedMediaTypeException'
   override readonly status = 415

@@ -9,7 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Caller, Deps } from '../inventory/deps.js'
 import type { Operation } from '../inventory/operations.js'
 import type { Logger } from '../log.js'
+import type { Authenticator } from './authentication.js'
 import {
+  AccessDeniedException,
   AwsError,
   InternalServerError,
   RequestEntityTooLargeException,
@@ -18,7 +20,6 @@ import {
   UnknownOperationException,
   UnsupportedMediaTypeException,
 } from './errors.js'
-import { partitionOf } from './partition.js'
 import { operation as modelOperation, targetPrefix } from './service-model.js'
 import { serializeJson } from './raw-json.js'
 import type { RequestDecoder } from './request-decoder.js'
@@ -30,6 +31,8 @@ export interface ApiOptions {
   operations: Record<string, Operation>
   /** Parses, validates and prepares request bodies (large ones on worker threads). */
   decoder: RequestDecoder
+  /** Checks signatures (or not) and says which account and region a request belongs to. */
+  authenticator: Authenticator
   deps: Deps
   log: Logger
   maxBodyBytes: number
@@ -67,9 +70,17 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     operationName = targetOperation(req.headers['x-amz-target'], options.operations)
     checkContentType(req.headers['content-type'])
     const body = await readBody(req, options.maxBodyBytes)
+    // Who is calling is settled before the body is even parsed, as AWS does.
+    const principal = await options.authenticator.authenticate(req, body)
+    const operation = options.operations[operationName]
+    if (operation.writes && principal.readOnly) {
+      throw new AccessDeniedException(
+        `User: arn:aws:iam::${principal.partition.account}:user/${principal.accessKeyId ?? 'unknown'} is not authorized to perform: ssm:${operationName} because its access key is read-only.`,
+      )
+    }
     const input = await options.decoder.decode(operationName, body)
-    const caller: Caller = { partition: partitionOf(req.headers.authorization) }
-    answer = new Answer(200, await options.operations[operationName].handler(input, caller, options.deps))
+    const caller: Caller = { partition: principal.partition }
+    answer = new Answer(200, await operation.handler(input, caller, options.deps))
   } catch (error) {
     answer = errorAnswer(error, requestId, operationName, options.log)
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs a list of SSM calls through boto3 for the Node tests.
 
-argv: ENDPOINT REGION ACCESS_KEY_ID; stdin: a JSON list of {"op", "params", "paginate"}.
+argv: ENDPOINT REGION ACCESS_KEY_ID [SECRET_ACCESS_KEY]; stdin: a JSON list of {"op", "params", "paginate"}.
 stdout: a JSON list with {"ok": true, "result": ...} or {"ok": false, "code", "message", "status"} per call.
 """
 import datetime
@@ -13,8 +13,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
 endpoint, region, key = sys.argv[1], sys.argv[2], sys.argv[3]
+secret = sys.argv[4] if len(sys.argv) > 4 else "secret"
 client = boto3.client("ssm", endpoint_url=endpoint, region_name=region, aws_access_key_id=key,
-                      aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1}))
+                      aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
 
 
 def plain(value):

@@ -5,11 +5,17 @@ import { SSMClient } from '@aws-sdk/client-ssm'
 
 export const ACCOUNT = '123456789012'
 
-export function sdkClient(url: string, options: { accessKeyId?: string; region?: string } = {}): SSMClient {
+export interface ClientIdentity {
+  accessKeyId?: string
+  secretAccessKey?: string
+  region?: string
+}
+
+export function sdkClient(url: string, options: ClientIdentity = {}): SSMClient {
   return new SSMClient({
     endpoint: url,
     region: options.region ?? 'us-west-2',
-    credentials: { accessKeyId: options.accessKeyId ?? ACCOUNT, secretAccessKey: 'secret' },
+    credentials: { accessKeyId: options.accessKeyId ?? ACCOUNT, secretAccessKey: options.secretAccessKey ?? 'secret' },
     maxAttempts: 1,
   })
 }
@@ -26,9 +32,9 @@ export interface Boto3Call {
 export type Boto3Result = { ok: true; result: any } | { ok: false; code: string; message: string; status: number }
 
 /** Runs calls through boto3 in one Python process; each call's result or error comes back. */
-export function boto3(url: string, calls: Boto3Call[], options: { accessKeyId?: string; region?: string } = {}): Promise<Boto3Result[]> {
+export function boto3(url: string, calls: Boto3Call[], options: ClientIdentity = {}): Promise<Boto3Result[]> {
   return new Promise((resolve, reject) => {
-    const child = execFile('python3', [BOTO3_RUNNER, url, options.region ?? 'us-west-2', options.accessKeyId ?? ACCOUNT], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile('python3', [BOTO3_RUNNER, url, options.region ?? 'us-west-2', options.accessKeyId ?? ACCOUNT, options.secretAccessKey ?? 'secret'], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`boto3 runner failed: ${stderr || error.message}`))
       else resolve(JSON.parse(stdout))
     })
@@ -44,7 +50,7 @@ export interface CliResult {
 }
 
 /** Runs `aws ssm ...` (python3 -m awscli) against the server. */
-export function awsCli(url: string, args: string[], options: { accessKeyId?: string; region?: string } = {}): Promise<CliResult> {
+export function awsCli(url: string, args: string[], options: ClientIdentity = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       'python3',
@@ -53,7 +59,7 @@ export function awsCli(url: string, args: string[], options: { accessKeyId?: str
         env: {
           ...process.env,
           AWS_ACCESS_KEY_ID: options.accessKeyId ?? ACCOUNT,
-          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_SECRET_ACCESS_KEY: options.secretAccessKey ?? 'secret',
           AWS_DEFAULT_REGION: options.region ?? 'us-west-2',
           AWS_MAX_ATTEMPTS: '1',
           AWS_CONFIG_FILE: '/dev/null',

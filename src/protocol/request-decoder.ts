@@ -21,8 +21,7 @@ const ROLE = 'ssm-inventory-request-decoder'
 
 export function decodeRequest(operationName: string, body: Buffer, limits: InventoryLimits): unknown {
   const operation: Operation = operations[operationName]
-  const input = parseJson(body)
-  validateInput(modelOperation(operationName)!.input.shape, input, operation.enumErrors)
+  const input = validateInput(modelOperation(operationName)!.input.shape, parseJson(body), operation.enumErrors)
   return operation.prepare ? operation.prepare(input, limits) : input
 }
 
@@ -131,6 +130,12 @@ export class RequestDecoder {
   }
 }
 
+function failure(id: number, error: unknown): Reply {
+  return error instanceof AwsError
+    ? { id, ok: false, message: error.message, aws: { type: error.type, status: error.status, message: error.message, fields: { ...error.fields } } }
+    : { id, ok: false, message: error instanceof Error ? error.stack ?? error.message : String(error) }
+}
+
 function serveDecoding(data: DecoderData): void {
   parentPort!.on('message', (message: { id: number; operationName: string; body: Uint8Array }) => {
     const body = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)
@@ -138,11 +143,14 @@ function serveDecoding(data: DecoderData): void {
     try {
       reply = { id: message.id, ok: true, value: decodeRequest(message.operationName, body, data.limits) }
     } catch (error) {
-      reply = error instanceof AwsError
-        ? { id: message.id, ok: false, message: error.message, aws: { type: error.type, status: error.status, message: error.message, fields: { ...error.fields } } }
-        : { id: message.id, ok: false, message: error instanceof Error ? error.stack ?? error.message : String(error) }
+      reply = failure(message.id, error)
     }
-    parentPort!.postMessage(reply)
+    try {
+      parentPort!.postMessage(reply)
+    } catch (error) {
+      // The value could not be sent back (it cannot be cloned): the request fails, the thread stays.
+      parentPort!.postMessage(failure(message.id, error))
+    }
   })
 }
 

@@ -9,7 +9,10 @@
  *   `2 validation errors detected: Value 'x' at 'items.1.member.typeName' failed to
  *   satisfy constraint: ...; ...`. Member names are camelCased, list positions 1-based.
  *
- * Members the model does not know are ignored, as AWS's JSON protocol does.
+ * Members the model does not know are ignored, as AWS's JSON protocol does: the input
+ * returned holds only the model's members, so nothing unknown travels further. Structures
+ * nested deeper than MAX_DEPTH (aggregators may nest) are a SerializationException, not a
+ * stack overflow.
  */
 import { AwsError, SerializationException, ValidationException } from './errors.js'
 import { shape, type MemberRef, type Shape } from './service-model.js'
@@ -20,22 +23,27 @@ export type EnumErrorOverrides = Record<string, (value: string) => AwsError>
 interface Walk {
   violations: string[]
   overrides: EnumErrorOverrides
+  depth: number
 }
+
+const MAX_DEPTH = 64
 
 const MAX_SHOWN_VALUE = 512
 const MAX_REPORTED = 100
 
-export function validateInput(shapeName: string, input: unknown, overrides: EnumErrorOverrides = {}): void {
-  const walk: Walk = { violations: [], overrides }
+/** Checks `input` against the shape; returns it with only the model's members. */
+export function validateInput(shapeName: string, input: unknown, overrides: EnumErrorOverrides = {}): Record<string, unknown> {
+  const walk: Walk = { violations: [], overrides, depth: 0 }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SerializationException('The request body must be a JSON object')
   }
-  checkStructure(shapeName, shape(shapeName), input as Record<string, unknown>, ROOT, walk)
+  const known = checkStructure(shapeName, shape(shapeName), input as Record<string, unknown>, ROOT, walk)
   const count = walk.violations.length
   if (count > 0) {
     const shown = walk.violations.slice(0, MAX_REPORTED).join('; ')
     throw new ValidationException(`${count} validation error${count === 1 ? '' : 's'} detected: ${shown}`)
   }
+  return known
 }
 
 /** Where a value is, as AWS names it (`items.1.member.typeName`); built only for a failure. */
@@ -53,59 +61,64 @@ function memberPath(parent: Path, member: string): Path {
 /** The members of each structure shape, listed once. */
 const membersOf = new Map<Shape, [string, MemberRef][]>()
 
-function checkStructure(shapeName: string, s: Shape, value: Record<string, unknown>, path: Path, walk: Walk): void {
+function checkStructure(shapeName: string, s: Shape, value: Record<string, unknown>, path: Path, walk: Walk): Record<string, unknown> {
+  if (++walk.depth > MAX_DEPTH) throw new SerializationException(`The request nests structures deeper than ${MAX_DEPTH} levels at '${path()}'.`)
   let members = membersOf.get(s)
   if (!members) membersOf.set(s, (members = Object.entries(s.members ?? {})))
+  const known: Record<string, unknown> = {}
   for (const [name, ref] of members) {
     const memberValue = value[name]
     if (memberValue === undefined || memberValue === null) {
       if (s.required?.includes(name)) walk.violations.push(`Value null at '${memberPath(path, name)()}' failed to satisfy constraint: Member must not be null`)
       continue
     }
-    checkValue(ref, memberValue, memberPath(path, name), walk, `${shapeName}.${name}`)
+    known[name] = checkValue(ref, memberValue, memberPath(path, name), walk, `${shapeName}.${name}`)
   }
+  walk.depth--
+  return known
 }
 
-function checkValue(ref: MemberRef, value: unknown, path: Path, walk: Walk, memberKey?: string): void {
+function checkValue(ref: MemberRef, value: unknown, path: Path, walk: Walk, memberKey?: string): unknown {
   const s = shape(ref.shape)
   switch (s.type) {
     case 'structure':
       if (!isPlainObject(value)) throw typeMismatch(path, 'an object', value)
-      checkStructure(ref.shape, s, value, path, walk)
-      return
-    case 'list':
+      return checkStructure(ref.shape, s, value, path, walk)
+    case 'list': {
       if (!Array.isArray(value)) throw typeMismatch(path, 'a list', value)
       checkSize(s, value.length, value, path, walk)
+      const elements = new Array<unknown>(value.length)
       for (let index = 0; index < value.length; index++) {
         const element = value[index]
         const at: Path = () => `${path()}.${index + 1}.member`
         if (element === null) throw typeMismatch(at, 'a value', element)
-        checkValue(s.member!, element, at, walk)
+        elements[index] = checkValue(s.member!, element, at, walk)
       }
-      return
+      return elements
+    }
     case 'map':
       if (!isPlainObject(value)) throw typeMismatch(path, 'a map', value)
       checkMap(s, value, path, walk)
-      return
+      return value
     case 'string':
       if (typeof value !== 'string') throw typeMismatch(path, 'a string', value)
       checkString(s, value, path, walk, memberKey)
-      return
+      return value
     case 'integer':
     case 'long':
       if (typeof value !== 'number' || !Number.isInteger(value)) throw typeMismatch(path, 'an integer', value)
       checkRange(s, value, path, walk)
-      return
+      return value
     case 'boolean':
       if (typeof value !== 'boolean') throw typeMismatch(path, 'a boolean', value)
-      return
+      return value
     case 'timestamp':
     case 'double':
     case 'float':
       if (typeof value !== 'number') throw typeMismatch(path, 'a number', value)
-      return
+      return value
     default:
-      return
+      return value
   }
 }
 

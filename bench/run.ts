@@ -9,6 +9,8 @@
  *  3. deletion of 1,000,000 entries (10,000 instances x 100) vs a raw better-sqlite3 delete of
  *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during the
  *     deletion vs idle; the server's peak RSS during the deletion.
+ *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
+ *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
  *  5. SigV4 verification: the trivial-operation rate with verification on beside off;
  *  4. GetInventory over a fleet of 10,000 instances x 5 types x 20 entries: one 50-entity
  *     page vs JSON-serialising the same page from memory; a filtered query and an
@@ -16,7 +18,8 @@
  *
  * Nothing here is asserted: the machine is shared and noisy. Read the ratios.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
@@ -24,7 +27,17 @@ import { join } from 'node:path'
 import { Hash } from '@smithy/hash-node'
 import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
+import {
+  DeleteInventoryCommand,
+  DescribeInventoryDeletionsCommand,
+  GetInventoryCommand,
+  GetInventorySchemaCommand,
+  ListInventoryEntriesCommand,
+  PutInventoryCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm'
 import Database from 'better-sqlite3'
+import { awsCli } from '../test/support/clients.js'
 import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '../test/support/server-process.js'
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 })
@@ -432,6 +445,113 @@ async function benchGetInventory(): Promise<void> {
   }
 }
 
+const BOTO3_SOAK = fileURLToPath(new URL('../../bench/boto3_soak.py', import.meta.url))
+
+/**
+ * Soak: several minutes of mixed traffic from the three real clients (SDK v3 loops in this
+ * process, a boto3 loop in Python, the AWS CLI every few seconds) while deletions of a large
+ * type run back to back. Prints throughput and p99 per operation, and the server's RSS over
+ * time, which must stay flat.
+ */
+async function benchSoak(seconds: number): Promise<void> {
+  const server = await startServerProcess()
+  const pid = server.child.pid!
+  const ssm = new SSMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'x' }, maxAttempts: 1 })
+  const latencies = new Map<string, number[]>()
+  const errors = new Map<string, number>()
+  const record = (op: string, ms: number) => (latencies.get(op) ?? latencies.set(op, []).get(op)!).push(ms)
+  const fail = (code: string) => errors.set(code, (errors.get(code) ?? 0) + 1)
+  const end = Date.now() + seconds * 1000
+  const rss: { at: number; mib: number }[] = []
+  const started = Date.now()
+  const sampler = setInterval(() => rss.push({ at: (Date.now() - started) / 1000, mib: rssMiB(pid) }), 1000)
+  const content = Array.from({ length: 40 }, (_, i) => ({ Name: `pkg-${i}`, Version: `2.${i}` }))
+  try {
+    const timed = async (op: string, send: () => Promise<unknown>) => {
+      const t = performance.now()
+      try {
+        await send()
+      } catch (error: any) {
+        fail(`${op} ${error.name}${error.$metadata?.httpStatusCode >= 500 ? ' (5xx)' : ''}`)
+      }
+      record(op, performance.now() - t)
+    }
+    const sdkLoop = async (worker: number) => {
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(10_000 + worker * 1000), Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] }))
+      for (let n = 0; Date.now() < end; n++) {
+        const instance = instanceId(10_000 + worker * 1000 + (n % 300))
+        const roll = Math.random()
+        if (roll < 0.5) await timed('PutInventory', () => ssm.send(new PutInventoryCommand({ InstanceId: instance, Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] })))
+        else if (roll < 0.65) await timed('ListInventoryEntries', () => ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(10_000 + worker * 1000), TypeName: 'Custom:SoakSdk', MaxResults: 20 })))
+        else if (roll < 0.8) await timed('GetInventory', () => ssm.send(new GetInventoryCommand({ Filters: [{ Key: 'Custom:SoakSdk.Version', Values: ['2.3'] }], MaxResults: 20 })))
+        else if (roll < 0.9) await timed('GetInventory (aggregation)', () => ssm.send(new GetInventoryCommand({ Aggregators: [{ Expression: 'AWS:InstanceInformation.InstanceStatus' }] })))
+        else await timed('GetInventorySchema', () => ssm.send(new GetInventorySchemaCommand({})))
+      }
+    }
+    const deletionLoop = async () => {
+      let rounds = 0
+      const bulk = content.slice(0, 20)
+      while (Date.now() < end) {
+        for (let start = 0; start < 2000 && Date.now() < end; start += 10) {
+          await Promise.all(Array.from({ length: 10 }, (_, k) => timed('PutInventory (bulk)', () => ssm.send(new PutInventoryCommand({
+            InstanceId: instanceId(50_000 + start + k), Items: [{ TypeName: 'Custom:SoakBulk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: bulk }],
+          })))))
+        }
+        let id: string | undefined
+        await timed('DeleteInventory', async () => (id = (await ssm.send(new DeleteInventoryCommand({ TypeName: 'Custom:SoakBulk' }))).DeletionId))
+        while (id && Date.now() < end) {
+          let status: string | undefined
+          await timed('DescribeInventoryDeletions', async () => (status = (await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId: id }))).InventoryDeletions?.[0]?.LastStatus))
+          if (status === 'Complete') break
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        rounds++
+      }
+      return rounds
+    }
+    const cliLoop = async () => {
+      let calls = 0
+      while (Date.now() < end - 3000) {
+        const t = performance.now()
+        const result = await awsCli(server.url, ['get-inventory', '--max-items', '20'], { region: 'us-east-1', accessKeyId: '123456789012' })
+        record('GetInventory (AWS CLI)', performance.now() - t)
+        if (result.code !== 0) fail(`AWS CLI exit ${result.code}`)
+        calls++
+        await new Promise((r) => setTimeout(r, 3000))
+      }
+      return calls
+    }
+    const boto3Run = new Promise<{ latencies: Record<string, number[]>; errors: Record<string, number> }>((resolve, reject) => {
+      execFile('python3', [BOTO3_SOAK, server.url, String(seconds), '70000'], { maxBuffer: 256 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`boto3 soak failed: ${stderr || error.message}`))
+        else resolve(JSON.parse(stdout))
+      })
+    })
+    const [, deletionRounds, cliCalls, boto] = await Promise.all([Promise.all(Array.from({ length: 6 }, (_, w) => sdkLoop(w))), deletionLoop(), cliLoop(), boto3Run])
+    for (const [op, samples] of Object.entries(boto.latencies)) for (const ms of samples) record(`${op} (boto3)`, ms)
+    for (const [code, n] of Object.entries(boto.errors)) errors.set(`boto3 ${code}`, n)
+
+    const total = [...latencies.values()].reduce((sum, l) => sum + l.length, 0)
+    console.log(`6. soak: ${seconds} s of SDK v3 (6 loops), boto3 (1 loop) and AWS CLI traffic, ${deletionRounds} back-to-back deletions of 2,000 items (${cliCalls} CLI calls)`)
+    console.log(`   ${fmt(total)} calls, ${fmt(total / seconds)} calls/s`)
+    for (const [op, samples] of [...latencies.entries()].sort()) {
+      console.log(`   ${op.padEnd(32)} ${String(samples.length).padStart(7)} calls  p50 ${fmt(median(samples), 1).padStart(7)} ms  p99 ${fmt(p99(samples), 1).padStart(7)} ms`)
+    }
+    console.log(`   errors: ${errors.size === 0 ? 'none' : [...errors.entries()].map(([k, n]) => `${k} x${n}`).join(', ')}`)
+    const step = Math.max(1, Math.floor(rss.length / 12))
+    console.log(`   server RSS (MiB) over time: ${rss.filter((_, i) => i % step === 0).map((r) => `${Math.round(r.at)}s ${fmt(r.mib)}`).join(' | ')}`)
+    const third = Math.max(1, Math.floor(rss.length / 3))
+    const early = Math.max(...rss.slice(0, third).map((r) => r.mib))
+    const late = Math.max(...rss.slice(-third).map((r) => r.mib))
+    console.log(`   peak RSS in the first third ${fmt(early)} MiB, in the last third ${fmt(late)} MiB (flat: growth ${fmt(((late - early) / early) * 100, 1)} %)`)
+  } finally {
+    clearInterval(sampler)
+    ssm.destroy()
+    await server.stop()
+    removeDir(server.dataDir)
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2]
   console.log(`ssm-inventory benchmarks (node ${process.version}); figures beside baselines from the same run\n`)
@@ -440,6 +560,8 @@ async function main(): Promise<void> {
   if (!only || only === 'deletion') await benchDeletion()
   if (!only || only === 'get-inventory') await benchGetInventory()
   if (!only || only === 'auth') await benchAuthentication()
+  // The soak runs minutes: only when asked for (npm run bench -- soak [seconds]).
+  if (only === 'soak') await benchSoak(Number(process.argv[3] ?? 180))
   agent.destroy()
 }
 

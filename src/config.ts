@@ -15,6 +15,8 @@ export interface ServerConfig {
   maxBodyBytes: number
   requestTimeoutMs: number
   decodeThreads: number
+  /** PostgreSQL instead of the embedded SQLite file (postgres://user@host:port/db?schema=name). */
+  databaseUrl: string | undefined
   /** JSON list of the access keys whose signatures are verified; none: any request is accepted. */
   credentialsFile: string | undefined
   /** Serve beyond loopback without a credentials file. */
@@ -68,6 +70,11 @@ export const settings: Setting[] = [
     help: 'allow a --host other than loopback without --credentials-file (anyone who can connect can read and delete everything)',
     apply: (c, v) => (c.insecureNoAuth = boolean('insecure-no-auth', v)),
   },
+  {
+    flag: 'database-url', env: 'DATABASE_URL', default: '',
+    help: 'PostgreSQL to store into instead of SQLite, e.g. postgres://user@host:5432/db (?schema=name, default ssm_inventory); several servers may share it',
+    apply: (c, v) => (c.databaseUrl = v === '' ? undefined : v),
+  },
   { flag: 'data-dir', env: 'SSM_INVENTORY_DATA_DIR', default: './data', help: 'directory of the SQLite database', apply: (c, v) => (c.dataDir = v) },
   {
     flag: 'log-level', env: 'SSM_INVENTORY_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent',
@@ -104,7 +111,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   }
   const config: ServerConfig = {
     host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0,
-    credentialsFile: undefined, insecureNoAuth: false,
+    credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
   }

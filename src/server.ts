@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.js'
 import { loadAccessKeys, OpenAuthenticator, SigV4Authenticator, type Authenticator } from './protocol/authentication.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
 import { RequestDecoder } from './protocol/request-decoder.js'
+import { openPostgresStore } from './store/postgres/postgres-store.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
 import type { Store } from './store/store.js'
 
@@ -29,7 +30,10 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const authenticator: Authenticator = config.credentialsFile === undefined
     ? new OpenAuthenticator()
     : new SigV4Authenticator(loadAccessKeys(config.credentialsFile), () => clock.now().getTime())
-  const store = openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
+  const store: Store = config.databaseUrl === undefined
+    ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
+    : await openPostgresStore({ url: config.databaseUrl })
+  const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
   const worker = new DeletionWorker(store, clock, config.deletion, log)
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
   const decoder = new RequestDecoder({
@@ -50,7 +54,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       return
     }
     if (req.method === 'GET' && req.url === '/health') {
-      const body = JSON.stringify(accepting ? { status: 'ok', store: 'sqlite' } : { status: 'draining' })
+      const body = JSON.stringify(accepting ? { status: 'ok', store: storeKind } : { status: 'draining' })
       res.writeHead(accepting ? 200 : 503, { 'content-type': 'application/json' }).end(body)
       return
     }
@@ -68,7 +72,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
-  log.info('ssm-inventory listening', { url, dataDir: config.dataDir, authentication: authenticator.verifies ? 'sigv4' : 'none' })
+  log.info('ssm-inventory listening', { url, store: storeKind, dataDir: config.databaseUrl === undefined ? config.dataDir : undefined, authentication: authenticator.verifies ? 'sigv4' : 'none' })
 
   let closing: Promise<void> | undefined
   const close = () => {

@@ -2,6 +2,7 @@
 import { ConfigError, configHelp, loadConfig } from '../config.js'
 import { CredentialsFileError } from '../protocol/authentication.js'
 import { startServer } from '../server.js'
+import { PostgresUnavailableError } from '../store/postgres/postgres-store.js'
 
 export const serveUsage = `Usage: ssm-inventory serve [flags]
 
@@ -33,7 +34,7 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     server = await startServer(config)
   } catch (error) {
-    if (!(error instanceof CredentialsFileError)) throw error
+    if (!(error instanceof CredentialsFileError) && !(error instanceof PostgresUnavailableError)) throw error
     process.stderr.write(`ssm-inventory serve: ${error.message}\n`)
     return 2
   }

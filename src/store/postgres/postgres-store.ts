@@ -1,0 +1,456 @@
+/**
+ * The PostgreSQL store, through `pg`, for several stateless server nodes on one database.
+ *
+ * Rules that must hold across nodes are kept by the database, not by a process:
+ * - every write that reads and decides (PutInventory, DeleteInventory) holds a per-partition
+ *   advisory transaction lock, so the custom type limit, schema versions, ClientToken
+ *   idempotency and the sequence numbers that separate deleted from new data are decided
+ *   one at a time per account and region, whichever node serves the call;
+ * - a put locks the item row it replaces, and a deletion batch takes only rows nobody holds
+ *   (`FOR UPDATE SKIP LOCKED` over the type's index), so a put and a batch never both count
+ *   the same item;
+ * - deletion jobs are claimed with `FOR UPDATE SKIP LOCKED` and a lease.
+ */
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type {
+  AggregationKey,
+  AggregationRow,
+  AttributeCondition,
+  BatchResult,
+  DeletionContext,
+  DeletionCursor,
+  DeletionDecision,
+  DeletionRecord,
+  DeletionRequest,
+  InstanceQuery,
+  InstanceRecord,
+  InventoryAttribute,
+  InventoryPage,
+  Page,
+  Partition,
+  PutContext,
+  PutPlan,
+  Store,
+  StoredDocument,
+  StoredItem,
+  TypeRecord,
+  VersionCount,
+} from '../store.js'
+import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
+import { postgresMigrations } from './postgres-migrations.js'
+
+export interface PostgresStoreOptions {
+  /** postgres://user@host:port/db; `?schema=name` picks the schema (default ssm_inventory). */
+  url: string
+  poolSize?: number
+}
+
+export class PostgresUnavailableError extends Error {}
+
+/** BIGINT columns hold epoch milliseconds and sequence numbers: safe as JS numbers. */
+const typeParsers = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20) return (value: string) => Number(value)
+    return pg.types.getTypeParser(oid, format as 'text')
+  },
+}
+
+type Client = pg.PoolClient
+
+interface TypeRow {
+  type_name: string
+  version: string
+  attributes: string
+  state: TypeRecord['state']
+  disabled_version: string | null
+  hidden_seq: number
+}
+
+interface DeletionRow {
+  deletion_id: string
+  account: string
+  region: string
+  type_name: string
+  option: string | null
+  params_digest: string
+  status: DeletionRecord['status']
+  start_time: number
+  last_update: number
+  ordinal: number
+  lower_seq: number
+  cutoff_seq: number
+  total_count: number
+  remaining_count: number
+  versions: string
+  entries_deleted: number
+  lease_owner: string | null
+  lease_expires: number | null
+}
+
+interface InstanceRow {
+  instance_id: string
+  status: string
+  details: string
+  first_seen: number
+  last_seen: number
+}
+
+const toType = (row: TypeRow): TypeRecord => ({
+  typeName: row.type_name, version: row.version, attributes: JSON.parse(row.attributes) as InventoryAttribute[], state: row.state,
+  disabledVersion: row.disabled_version ?? undefined, hiddenUpToSeq: row.hidden_seq,
+})
+const toInstance = (row: InstanceRow): InstanceRecord => ({
+  instanceId: row.instance_id, status: row.status, details: JSON.parse(row.details), firstSeen: row.first_seen, lastSeen: row.last_seen,
+})
+const toDeletion = (row: DeletionRow): DeletionRecord => ({
+  deletionId: row.deletion_id, typeName: row.type_name, option: (row.option ?? undefined) as DeletionRecord['option'], status: row.status,
+  startTime: row.start_time, lastUpdateTime: row.last_update, totalCount: row.total_count, remainingCount: row.remaining_count,
+  versions: JSON.parse(row.versions), entriesDeleted: row.entries_deleted,
+})
+
+const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const url = new URL(options.url)
+  const schema = url.searchParams.get('schema') ?? 'ssm_inventory'
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new PostgresUnavailableError(`schema '${schema}' must be lower-case letters, digits and underscores`)
+  url.searchParams.delete('schema')
+  const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolSize ?? 10, types: typeParsers, options: `-c search_path=${schema}` })
+  // An idle connection that breaks must not take the process down; the next query reconnects.
+  pool.on('error', () => {})
+  try {
+    await migrate(pool, schema)
+  } catch (error) {
+    await pool.end()
+    throw new PostgresUnavailableError(`cannot prepare PostgreSQL at ${url.host}${url.pathname} (schema ${schema}): ${(error as Error).message}`)
+  }
+  const secret = (await pool.query(`SELECT value FROM meta WHERE key = 'secret'`)).rows[0].value as string
+  return new PostgresStore(pool, secret)
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (version INTEGER PRIMARY KEY)`)
+    const applied = Number((await client.query(`SELECT COALESCE(MAX(version), 0) AS v FROM ${schema}.schema_migrations`)).rows[0].v)
+    for (let version = applied; version < postgresMigrations.length; version++) {
+      await client.query(postgresMigrations[version])
+      await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [version + 1])
+    }
+    await client.query(`INSERT INTO ${schema}.meta (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING`, [randomBytes(32).toString('hex')])
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+export class PostgresStore implements Store {
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly secret: string,
+  ) {}
+
+  private async transaction<T>(work: (client: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query(begin)
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  private async lockPartition(client: Client, p: Partition): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${p.account}/${p.region}`])
+  }
+
+  async putInventory(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): Promise<void> {
+    await this.transaction(async (client) => {
+      await this.lockPartition(client, p)
+      const key = [p.account, p.region]
+      const instanceRow = (await client.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = $3`, [...key, instanceId])).rows[0]
+      const typeRows = (await client.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = ANY($3)`, [...key, typeNames])).rows
+      const types = new Map<string, TypeRecord | undefined>(typeNames.map((t) => [t, undefined]))
+      for (const row of typeRows) types.set(row.type_name, toType(row))
+      // The rows this put may replace, locked: a deletion batch skips them meanwhile.
+      const itemRows = (await client.query<{ type_name: string; seq: number; schema_version: string; content_hash: string | null }>(
+        `SELECT type_name, seq, schema_version, content_hash FROM items WHERE account = $1 AND region = $2 AND instance_id = $3 AND type_name = ANY($4) FOR UPDATE`,
+        [...key, instanceId, typeNames],
+      )).rows
+      const stored = new Map(itemRows.map((r) => [r.type_name, r]))
+      const subTypeRows = (await client.query<{ type_name: string; sub_type: string }>(`SELECT type_name, sub_type FROM sub_types WHERE account = $1 AND region = $2 AND type_name = ANY($3)`, [...key, typeNames])).rows
+      const customTypeCount = Number((await client.query(`SELECT COUNT(*) AS n FROM types WHERE account = $1 AND region = $2 AND state != 'deleted' AND type_name LIKE 'Custom:%'`, key)).rows[0].n)
+      const plan = decide({
+        instance: instanceRow ? toInstance(instanceRow) : undefined,
+        types,
+        customTypeCount: () => customTypeCount,
+        subTypes: (typeName) => new Set(subTypeRows.filter((r) => r.type_name === typeName).map((r) => r.sub_type)),
+        storedHash: (typeName) => {
+          const item = stored.get(typeName)
+          const type = types.get(typeName)
+          return item && type?.state === 'active' && item.seq > type.hiddenUpToSeq ? item.content_hash ?? undefined : undefined
+        },
+      })
+      for (const type of plan.types) {
+        await client.query(
+          `INSERT INTO types (account, region, type_name, version, attributes, state, disabled_version, hidden_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (account, region, type_name) DO UPDATE SET version = excluded.version, attributes = excluded.attributes,
+             state = excluded.state, disabled_version = excluded.disabled_version, hidden_seq = excluded.hidden_seq`,
+          [...key, type.typeName, type.version, JSON.stringify(type.attributes), type.state, type.disabledVersion ?? null, type.hiddenUpToSeq],
+        )
+      }
+      for (const { typeName, subType } of plan.subTypes) {
+        await client.query(`INSERT INTO sub_types (account, region, type_name, sub_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [...key, typeName, subType])
+      }
+      if (plan.items.length > 0) {
+        const seq = Number((await client.query(`SELECT nextval('item_seq') AS seq`)).rows[0].seq)
+        for (const item of plan.items) {
+          const previous = stored.get(item.typeName)
+          if (previous) await this.releaseFromDeletion(client, p, item.typeName, previous.seq, previous.schema_version, now)
+          await client.query(
+            `INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (account, region, instance_id, type_name) DO UPDATE SET schema_version = excluded.schema_version, capture_time = excluded.capture_time,
+               content_hash = excluded.content_hash, content = excluded.content, context = excluded.context, entry_count = excluded.entry_count, seq = excluded.seq`,
+            [...key, instanceId, item.typeName, item.schemaVersion, item.captureTime, item.contentHash ?? null, item.contentJson,
+              item.context ? JSON.stringify(item.context) : null, item.entryCount, seq],
+          )
+        }
+      }
+      await client.query(
+        `INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $6)
+         ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`,
+        [...key, instanceId, plan.instance.status, JSON.stringify(plan.instance.details ?? (instanceRow ? JSON.parse(instanceRow.details) : {})), now],
+      )
+    })
+  }
+
+  /** A put replaces an item a running deletion was to remove: that item counts as deleted now. */
+  private async releaseFromDeletion(client: Client, p: Partition, typeName: string, seq: number, version: string, now: number): Promise<void> {
+    const row = (await client.query<DeletionRow>(
+      `SELECT * FROM deletions WHERE account = $1 AND region = $2 AND type_name = $3 AND status = 'InProgress' AND lower_seq < $4 AND cutoff_seq >= $4 FOR UPDATE`,
+      [p.account, p.region, typeName, seq],
+    )).rows[0]
+    if (!row) return
+    const versions = JSON.parse(row.versions) as VersionCount[]
+    const counted = versions.find((v) => v.Version === version)
+    if (counted) counted.RemainingCount -= 1
+    await client.query(`UPDATE deletions SET remaining_count = remaining_count - 1, versions = $1, last_update = $2 WHERE deletion_id = $3`, [JSON.stringify(versions), now, row.deletion_id])
+  }
+
+  async getInstance(p: Partition, instanceId: string): Promise<InstanceRecord | undefined> {
+    const row = (await this.pool.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = $3`, [p.account, p.region, instanceId])).rows[0]
+    return row ? toInstance(row) : undefined
+  }
+
+  async getType(p: Partition, typeName: string): Promise<TypeRecord | undefined> {
+    const row = (await this.pool.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = $3`, [p.account, p.region, typeName])).rows[0]
+    return row ? toType(row) : undefined
+  }
+
+  async listTypes(p: Partition, afterTypeName: string | undefined, limit: number): Promise<Page<TypeRecord, string>> {
+    const rows = (await this.pool.query<TypeRow>(
+      `SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types
+       WHERE account = $1 AND region = $2 AND state = 'active' AND type_name > $3 ORDER BY type_name LIMIT $4`,
+      [p.account, p.region, afterTypeName ?? '', limit + 1],
+    )).rows
+    const items = rows.slice(0, limit).map(toType)
+    return { items, next: rows.length > limit ? items[items.length - 1].typeName : undefined }
+  }
+
+  async listSubTypes(p: Partition, typeName: string): Promise<string[]> {
+    const rows = (await this.pool.query<{ sub_type: string }>(`SELECT sub_type FROM sub_types WHERE account = $1 AND region = $2 AND type_name = $3 ORDER BY sub_type`, [p.account, p.region, typeName])).rows
+    return rows.map((r) => r.sub_type)
+  }
+
+  async getItem(p: Partition, instanceId: string, typeName: string): Promise<StoredItem | undefined> {
+    const row = (await this.pool.query(
+      `SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context FROM items i
+       JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name
+       WHERE i.account = $1 AND i.region = $2 AND i.instance_id = $3 AND i.type_name = $4 AND t.state = 'active' AND i.seq > t.hidden_seq`,
+      [p.account, p.region, instanceId, typeName],
+    )).rows[0]
+    if (!row) return undefined
+    return {
+      instanceId: row.instance_id, typeName: row.type_name, schemaVersion: row.schema_version, captureTime: row.capture_time,
+      contentHash: row.content_hash ?? undefined, content: JSON.parse(row.content), context: row.context ? JSON.parse(row.context) : undefined,
+    }
+  }
+
+  async queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage> {
+    // One snapshot for the instances and their items.
+    return this.transaction(async (client) => {
+      const sql = queryInstancesSql(p.account, p.region, query, afterInstanceId ?? '', limit + 1)
+      const rows = (await client.query<InstanceRow>(sql.text, sql.values)).rows
+      const instances = rows.slice(0, limit).map(toInstance)
+      const next = rows.length > limit ? instances[instances.length - 1].instanceId : undefined
+      if (instances.length === 0) return { instances, documents: [], next }
+      const items = (await client.query(
+        `SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context FROM items i
+         JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name AND t.state = 'active' AND i.seq > t.hidden_seq
+         WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
+         ORDER BY i.instance_id, i.type_name`,
+        [p.account, p.region, instances.map((i) => i.instanceId), typeName ?? null],
+      )).rows
+      const documents: StoredDocument[] = items.map((row) => ({
+        instanceId: row.instance_id, typeName: row.type_name, schemaVersion: row.schema_version, captureTime: row.capture_time,
+        contentHash: row.content_hash ?? undefined, contentJson: row.content, context: row.context ? JSON.parse(row.context) : undefined,
+      }))
+      return { instances, documents, next }
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+  }
+
+  async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]> {
+    const sql = aggregateSql(p.account, p.region, query, keys)
+    const rows = (await this.pool.query({ text: sql.text, values: sql.values, rowMode: 'array' })).rows as unknown[][]
+    return rows.map((row) => ({ values: row.slice(0, keys.length).map(String), instances: Number(row[keys.length]) }))
+  }
+
+  async countGroup(p: Partition, query: InstanceQuery, group: AttributeCondition[]): Promise<{ total: number; matching: number }> {
+    const sql = countGroupSql(p.account, p.region, query, group)
+    const row = (await this.pool.query(sql.text, sql.values)).rows[0]
+    return { total: Number(row.total), matching: Number(row.matching) }
+  }
+
+  async countItemsByVersion(p: Partition, typeName: string): Promise<VersionCount[]> {
+    const type = await this.getType(p, typeName)
+    return this.countVersions(this.pool, p, typeName, type?.hiddenUpToSeq ?? 0, Number.MAX_SAFE_INTEGER)
+  }
+
+  private async countVersions(db: pg.Pool | Client, p: Partition, typeName: string, afterSeq: number, upToSeq: number): Promise<VersionCount[]> {
+    const rows = (await db.query<{ version: string; n: string }>(
+      `SELECT schema_version AS version, COUNT(*) AS n FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5
+       GROUP BY schema_version ORDER BY schema_version COLLATE "C"`,
+      [p.account, p.region, typeName, afterSeq, upToSeq],
+    )).rows
+    return rows.map((r) => ({ Version: r.version, Count: Number(r.n), RemainingCount: Number(r.n) }))
+  }
+
+  async startDeletion(p: Partition, request: DeletionRequest, decide: (ctx: DeletionContext) => DeletionDecision): Promise<DeletionRecord> {
+    return this.transaction(async (client) => {
+      await this.lockPartition(client, p)
+      const typeRow = (await client.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = $3`, [p.account, p.region, request.typeName])).rows[0]
+      const type = typeRow ? toType(typeRow) : undefined
+      const tokenRow = request.clientToken
+        ? (await client.query<DeletionRow>(`SELECT * FROM deletions WHERE account = $1 AND region = $2 AND client_token = $3`, [p.account, p.region, request.clientToken])).rows[0]
+        : undefined
+      const decision = decide({ type, sameToken: tokenRow ? { deletion: toDeletion(tokenRow), paramsDigest: tokenRow.params_digest } : undefined })
+      if (decision.replay) return decision.replay
+
+      const cutoff = Number((await client.query(`SELECT nextval('item_seq') AS seq`)).rows[0].seq)
+      const lower = type?.hiddenUpToSeq ?? 0
+      const versions = await this.countVersions(client, p, request.typeName, lower, cutoff)
+      const total = versions.reduce((sum, v) => sum + v.Count, 0)
+      if (type) {
+        await client.query(`UPDATE types SET state = $1, disabled_version = $2, hidden_seq = $3 WHERE account = $4 AND region = $5 AND type_name = $6`, [
+          decision.typeState ?? type.state, decision.disabledVersion ?? type.disabledVersion ?? null, cutoff, p.account, p.region, request.typeName,
+        ])
+      }
+      const status = total === 0 ? 'Complete' : 'InProgress'
+      const row = (await client.query<DeletionRow>(
+        `INSERT INTO deletions (deletion_id, account, region, type_name, option, client_token, params_digest, status, start_time, last_update,
+           ordinal, lower_seq, cutoff_seq, total_count, remaining_count, versions)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $10, $12, $12, $13) RETURNING *`,
+        [request.deletionId, p.account, p.region, request.typeName, request.option ?? null, request.clientToken ?? null, request.paramsDigest,
+          status, request.now, cutoff, lower, total, JSON.stringify(versions)],
+      )).rows[0]
+      if (status === 'Complete') await this.finishDeletion(client, p, request.typeName, request.option)
+      return toDeletion(row)
+    })
+  }
+
+  async getDeletion(p: Partition, deletionId: string): Promise<DeletionRecord | undefined> {
+    const row = (await this.pool.query<DeletionRow>(`SELECT * FROM deletions WHERE deletion_id = $1 AND account = $2 AND region = $3`, [deletionId, p.account, p.region])).rows[0]
+    return row ? toDeletion(row) : undefined
+  }
+
+  async listDeletions(p: Partition, after: DeletionCursor | undefined, limit: number): Promise<Page<DeletionRecord, DeletionCursor>> {
+    const rows = (after
+      ? await this.pool.query<DeletionRow>(
+        `SELECT * FROM deletions WHERE account = $1 AND region = $2 AND (start_time < $3 OR (start_time = $3 AND ordinal < $4))
+         ORDER BY start_time DESC, ordinal DESC LIMIT $5`, [p.account, p.region, after.startTime, after.ordinal, limit + 1])
+      : await this.pool.query<DeletionRow>(`SELECT * FROM deletions WHERE account = $1 AND region = $2 ORDER BY start_time DESC, ordinal DESC LIMIT $3`, [p.account, p.region, limit + 1])).rows
+    const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
+    return { items: page.map(toDeletion), next: rows.length > limit ? { startTime: last.start_time, ordinal: last.ordinal } : undefined }
+  }
+
+  async claimDeletion(owner: string, now: number, leaseMs: number): Promise<string | undefined> {
+    const row = (await this.pool.query<{ deletion_id: string }>(
+      `UPDATE deletions SET lease_owner = $1, lease_expires = $2
+       WHERE deletion_id = (
+         SELECT deletion_id FROM deletions WHERE status = 'InProgress' AND (lease_owner IS NULL OR lease_owner = $1 OR lease_expires < $3)
+         ORDER BY ordinal LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING deletion_id`,
+      [owner, now + leaseMs, now],
+    )).rows[0]
+    return row?.deletion_id
+  }
+
+  async runDeletionBatch(deletionId: string, owner: string, batchSize: number, now: number, leaseMs: number): Promise<BatchResult> {
+    return this.transaction(async (client): Promise<BatchResult> => {
+      const row = (await client.query<DeletionRow>(`SELECT * FROM deletions WHERE deletion_id = $1 FOR UPDATE`, [deletionId])).rows[0]
+      if (!row || row.lease_owner !== owner) return { leaseHeld: false, itemsDeleted: 0, entriesDeleted: 0, complete: false }
+      if (row.status === 'Complete') return { leaseHeld: true, itemsDeleted: 0, entriesDeleted: 0, complete: true }
+      const scope = [row.account, row.region, row.type_name, row.lower_seq, row.cutoff_seq]
+      // Only rows nobody holds: an item a put is replacing is that put's to count.
+      const deleted = (await client.query<{ schema_version: string; entry_count: number }>(
+        `DELETE FROM items WHERE id IN (
+           SELECT id FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5
+           ORDER BY seq LIMIT $6 FOR UPDATE SKIP LOCKED)
+         RETURNING schema_version, entry_count`,
+        [...scope, batchSize],
+      )).rows
+      const versions = JSON.parse(row.versions) as VersionCount[]
+      let entries = 0
+      for (const item of deleted) {
+        entries += item.entry_count
+        const counted = versions.find((v) => v.Version === item.schema_version)
+        if (counted) counted.RemainingCount -= 1
+      }
+      const left = deleted.length < batchSize
+        ? (await client.query(`SELECT EXISTS (SELECT 1 FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5) AS left`, scope)).rows[0].left
+        : true
+      const complete = !left
+      await client.query(
+        `UPDATE deletions SET remaining_count = remaining_count - $1, versions = $2, entries_deleted = entries_deleted + $3, last_update = $4,
+           status = $5, lease_expires = $6 WHERE deletion_id = $7`,
+        [deleted.length, JSON.stringify(versions), entries, now, complete ? 'Complete' : 'InProgress', now + leaseMs, deletionId],
+      )
+      if (complete) await this.finishDeletion(client, { account: row.account, region: row.region }, row.type_name, (row.option ?? undefined) as DeletionRecord['option'])
+      return { leaseHeld: true, itemsDeleted: deleted.length, entriesDeleted: entries, complete }
+    })
+  }
+
+  private async finishDeletion(client: Client, p: Partition, typeName: string, option: DeletionRecord['option']): Promise<void> {
+    if (option !== 'DeleteSchema') return
+    const others = Number((await client.query(`SELECT COUNT(*) AS n FROM deletions WHERE account = $1 AND region = $2 AND type_name = $3 AND status = 'InProgress'`, [p.account, p.region, typeName])).rows[0].n)
+    if (others > 0) return
+    const removed = await client.query(`DELETE FROM types WHERE account = $1 AND region = $2 AND type_name = $3 AND state = 'deleted'`, [p.account, p.region, typeName])
+    if ((removed.rowCount ?? 0) > 0) await client.query(`DELETE FROM sub_types WHERE account = $1 AND region = $2 AND type_name = $3`, [p.account, p.region, typeName])
+  }
+
+  async releaseDeletion(deletionId: string, owner: string): Promise<void> {
+    await this.pool.query(`UPDATE deletions SET lease_owner = NULL, lease_expires = NULL WHERE deletion_id = $1 AND lease_owner = $2`, [deletionId, owner])
+  }
+
+  async purgeDeletions(before: number): Promise<number> {
+    return (await this.pool.query(`DELETE FROM deletions WHERE status = 'Complete' AND last_update < $1`, [before])).rowCount ?? 0
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end()
+  }
+}

@@ -4,7 +4,7 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { instanceId, rawCall } from './support/clients.js'
-import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+import { ON_POSTGRES, removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
 
 describe('AWS JSON 1.1 protocol', () => {
   let server: ServerProcess
@@ -19,7 +19,7 @@ describe('AWS JSON 1.1 protocol', () => {
   it('answers GET /health with 200 and JSON once the store is open', async () => {
     const response = await fetch(`${server.url}/health`)
     assert.equal(response.status, 200)
-    assert.deepEqual(await response.json(), { status: 'ok', store: 'sqlite' })
+    assert.deepEqual(await response.json(), { status: 'ok', store: ON_POSTGRES ? 'postgres' : 'sqlite' })
   })
 
   it('puts a request id on every response, success or error', async () => {

@@ -1,13 +1,19 @@
 /**
  * Runs the real server (dist/src/cli/main.js serve) as a child process on a free port
  * with its own temporary data directory, and waits for it to report its URL.
+ *
+ * With SSM_INVENTORY_TEST_STORE=postgres the same tests run on PostgreSQL: each data
+ * directory maps to its own schema (so a restart on the same directory finds its data),
+ * dropped when the directory is removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { dropSchema, schemaUrl } from './postgres.js'
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 
@@ -35,13 +41,22 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'ssm-inventory-test-'))
 }
 
+export const ON_POSTGRES = process.env.SSM_INVENTORY_TEST_STORE === 'postgres'
+
+/** The schema a data directory stands for when the tests run on PostgreSQL. */
+export function schemaOf(dataDir: string): string {
+  return `t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
+  if (ON_POSTGRES) void dropSchema(schemaOf(dir)).catch(() => {})
 }
 
 export async function startServerProcess(options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? tempDataDir()
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...(options.args ?? [])], {
+  const storeArgs = ON_POSTGRES && !(options.args ?? []).includes('--database-url') ? ['--database-url', schemaUrl(schemaOf(dataDir))] : []
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...storeArgs, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

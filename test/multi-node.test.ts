@@ -1,0 +1,114 @@
+/**
+ * Two real server processes on one PostgreSQL schema: any node answers any request, a
+ * ClientToken yields one deletion across nodes, limits hold under concurrent requests, and
+ * a deletion whose node is killed is finished by the other once the lease expires.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import {
+  DeleteInventoryCommand,
+  DescribeInventoryDeletionsCommand,
+  GetInventoryCommand,
+  ListInventoryEntriesCommand,
+  PutInventoryCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm'
+import { instanceId, sdkClient } from './support/clients.js'
+import { dropSchema, freshSchemaName, schemaUrl } from './support/postgres.js'
+import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+
+const CAPTURE = '2026-11-01T10:00:00Z'
+const NODE_ARGS = ['--deletion-lease-ms', '1500', '--deletion-poll-ms', '300', '--deletion-batch-size', '20', '--deletion-pause-ms', '5', '--max-custom-types', '6']
+
+describe('several nodes on one PostgreSQL database', () => {
+  const schema = freshSchemaName()
+  let a: ServerProcess
+  let b: ServerProcess
+  let ssmA: SSMClient
+  let ssmB: SSMClient
+  before(async () => {
+    const args = ['--database-url', schemaUrl(schema), ...NODE_ARGS]
+    // Both start at once: the migration runs once, under its lock.
+    ;[a, b] = await Promise.all([startServerProcess({ args }), startServerProcess({ args })])
+    ssmA = sdkClient(a.url)
+    ssmB = sdkClient(b.url)
+  })
+  after(async () => {
+    ssmA.destroy()
+    ssmB.destroy()
+    await Promise.all([a.child.exitCode === null ? a.stop() : undefined, b.stop()])
+    removeDir(a.dataDir)
+    removeDir(b.dataDir)
+    await dropSchema(schema)
+  })
+
+  const put = (client: SSMClient, n: number, typeName: string, version = '1.0', content = [{ Name: 'x' }]) =>
+    client.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: typeName, SchemaVersion: version, CaptureTime: CAPTURE, Content: content }] }))
+
+  it('reads on one node what was written on the other', async () => {
+    await put(ssmA, 1, 'Custom:Shared', '1.0', [{ Name: 'from-a' }])
+    const entries = await ssmB.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(1), TypeName: 'Custom:Shared' }))
+    assert.deepEqual(entries.Entries, [{ Name: 'from-a' }])
+    const page = await ssmB.send(new GetInventoryCommand({ MaxResults: 1 }))
+    assert.deepEqual(page.Entities!.map((e) => e.Id), [instanceId(1)])
+  })
+
+  it('gives one DeletionId for one ClientToken asked of both nodes at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const typeName = `Custom:Token${round}`
+      await put(ssmA, 10 + round, typeName)
+      const token = `0000000${round}-1111-4222-8333-444444444444`
+      const [fromA, fromB] = await Promise.all([
+        ssmA.send(new DeleteInventoryCommand({ TypeName: typeName, ClientToken: token })),
+        ssmB.send(new DeleteInventoryCommand({ TypeName: typeName, ClientToken: token })),
+      ])
+      assert.equal(fromA.DeletionId, fromB.DeletionId)
+    }
+    const all = await ssmA.send(new DescribeInventoryDeletionsCommand({ MaxResults: 50 }))
+    assert.equal(all.InventoryDeletions!.length, 5)
+  })
+
+  it('keeps the custom type limit when both nodes create types at once', async () => {
+    // Custom:Shared and the five token types use the limit of 6 (data-only deletions keep their types).
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => put(i % 2 ? ssmA : ssmB, 100 + i, `Custom:Extra${i}`)))
+    assert.ok(results.every((r) => r.status === 'rejected' && (r.reason as Error).name === 'CustomSchemaCountLimitExceededException'))
+    // Free three by deleting their schemas, then race six creations: exactly three get in.
+    for (let round = 0; round < 3; round++) {
+      const deletion = await ssmA.send(new DeleteInventoryCommand({ TypeName: `Custom:Token${round}`, SchemaDeleteOption: 'DeleteSchema' }))
+      assert.ok(deletion.DeletionId)
+    }
+    const raced = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => put(i % 2 ? ssmA : ssmB, 200 + i, `Custom:Race${i}`)))
+    assert.equal(raced.filter((r) => r.status === 'fulfilled').length, 3)
+    assert.ok(raced.filter((r) => r.status === 'rejected').every((r) => ((r as PromiseRejectedResult).reason as Error).name === 'CustomSchemaCountLimitExceededException'))
+  })
+
+  it('finishes on node B, with exact counts, a deletion whose node A was killed', async () => {
+    await ssmA.send(new DeleteInventoryCommand({ TypeName: 'Custom:Shared', SchemaDeleteOption: 'DeleteSchema' }))
+    const content = Array.from({ length: 10 }, (_, i) => ({ Name: `n${i}` }))
+    for (let start = 1000; start < 2500; start += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, k) => put(ssmA, start + k, 'Custom:Bulk', start + k < 1800 ? '1.0' : '2.0', content)))
+    }
+    const started = await ssmA.send(new DeleteInventoryCommand({ TypeName: 'Custom:Bulk' }))
+    assert.equal(started.DeletionSummary!.TotalCount, 1500)
+    await new Promise((r) => setTimeout(r, 300))
+    await a.kill()
+    assert.match(a.output(), /working deletion/, 'node A had claimed the deletion')
+    const during = (await ssmB.send(new DescribeInventoryDeletionsCommand({ DeletionId: started.DeletionId }))).InventoryDeletions![0]
+    assert.equal(during.LastStatus, 'InProgress', 'the kill landed in the middle of the deletion')
+    let done
+    for (let i = 0; i < 200; i++) {
+      done = (await ssmB.send(new DescribeInventoryDeletionsCommand({ DeletionId: started.DeletionId }))).InventoryDeletions![0]
+      if (done.LastStatus === 'Complete') break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    assert.equal(done!.LastStatus, 'Complete')
+    assert.equal(done!.DeletionSummary!.RemainingCount, 0)
+    assert.deepEqual(done!.DeletionSummary!.SummaryItems, [
+      { Version: '1.0', Count: 800, RemainingCount: 0 },
+      { Version: '2.0', Count: 700, RemainingCount: 0 },
+    ])
+    assert.match(b.output(), /working deletion/, 'node B took the job over')
+    const left = await ssmB.send(new GetInventoryCommand({ Filters: [{ Key: 'Custom:Bulk.Name', Values: ['n0'] }] }))
+    assert.deepEqual(left.Entities, [])
+  })
+})

@@ -9,6 +9,7 @@
  *  3. deletion of 1,000,000 entries (10,000 instances x 100) vs a raw better-sqlite3 delete of
  *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during the
  *     deletion vs idle; the server's peak RSS during the deletion.
+ *  7. PostgreSQL: ingest and deletion with one and two nodes beside raw pg writes;
  *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
  *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
  *  5. SigV4 verification: the trivial-operation rate with verification on beside off;
@@ -37,7 +38,9 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { awsCli } from '../test/support/clients.js'
+import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from '../test/support/postgres.js'
 import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '../test/support/server-process.js'
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 })
@@ -552,6 +555,67 @@ async function benchSoak(seconds: number): Promise<void> {
   }
 }
 
+/** Ingest and deletion on PostgreSQL, one node and two, beside raw `pg` doing the same writes. */
+async function benchPostgres(): Promise<void> {
+  const schema = freshSchemaName()
+  const url = schemaUrl(schema)
+  const instances = 2000
+  const entries = 100
+  const deletionInstances = 10_000
+  const nodeArgs = ['--database-url', url]
+  const [a, b] = await Promise.all([startServerProcess({ args: nodeArgs }), startServerProcess({ args: nodeArgs })])
+  const rawClient = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await rawClient.connect()
+  try {
+    const items = JSON.stringify([{ TypeName: 'Custom:PgBench', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(entries) }])
+    const doc = JSON.stringify(content(entries))
+    await ingest(a.url, 'Custom:PgWarmup', 300, entries, 500_000)
+    const oneNode = (instances * entries) / (await ingest(a.url, 'Custom:PgOne', instances, entries))
+    // Two nodes: each takes every other instance, 16 connections each.
+    const twoStarted = performance.now()
+    await Promise.all([a, b].map((node, k) => blast(node.url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(200_000 + 2 * n + k)}","Items":${items}}`, instances / 2)))
+    const twoNodes = (instances * entries) / ((performance.now() - twoStarted) / 1000)
+
+    await rawClient.query(`CREATE TABLE ${schema}.raw_items (LIKE ${schema}.items INCLUDING ALL)`)
+    const rawInsert = async (first: number, count: number): Promise<number> => {
+      const started = performance.now()
+      for (let start = 0; start < count; start += 100) {
+        const values: unknown[] = []
+        const rows = Array.from({ length: Math.min(100, count - start) }, (_, k) => {
+          values.push(instanceId(first + start + k), doc, first + start + k)
+          const i = k * 3
+          return `('000000000000', 'us-east-1', $${i + 1}, 'Custom:Raw', '1.0', '${CAPTURE}', $${i + 2}, 100, $${i + 3})`
+        })
+        await rawClient.query(`INSERT INTO ${schema}.raw_items (account, region, instance_id, type_name, schema_version, capture_time, content, entry_count, seq) VALUES ${rows.join(', ')}`, values)
+      }
+      return (performance.now() - started) / 1000
+    }
+    const raw = (instances * entries) / (await rawInsert(1, instances))
+
+    // Deletion of 1,000,000 entries.
+    await Promise.all([a, b].map((node, k) => blast(node.url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(400_000 + 2 * n + k)}","Items":${items.replace('Custom:PgBench', 'Custom:PgDelete')}}`, deletionInstances / 2)))
+    const deletion = await deleteAndWatch(a, 'Custom:PgDelete', 0)
+    await rawInsert(1_000_000, deletionInstances)
+    const rawDeleteStarted = performance.now()
+    for (;;) {
+      const result = await rawClient.query(`DELETE FROM ${schema}.raw_items WHERE id IN (SELECT id FROM ${schema}.raw_items WHERE account = '000000000000' AND region = 'us-east-1' AND type_name = 'Custom:Raw' ORDER BY seq LIMIT 1000)`)
+      if ((result.rowCount ?? 0) < 1000) break
+    }
+    const rawDeleteSeconds = (performance.now() - rawDeleteStarted) / 1000
+    const deleted = deletionInstances * entries
+
+    console.log(`7. PostgreSQL (${new URL(TEST_DATABASE_URL).host}), ${fmt(instances)} instances x ${entries} entries ingested, ${fmt(deleted)} entries deleted`)
+    console.log(`   ingest: one node ${fmt(oneNode)} entries/s, two nodes ${fmt(twoNodes)} entries/s | raw pg multi-row INSERT (100 documents per statement) ${fmt(raw)} entries/s | ratios ${fmt(oneNode / raw, 2)} and ${fmt(twoNodes / raw, 2)} (target >= 0.5)`)
+    console.log(`   deletion (two nodes running, one holds the job): ${fmt(deleted / deletion.serverSeconds)} entries/s (${fmt(deletion.serverSeconds, 2)} s) | raw pg batched DELETE (1,000 rows per statement) ${fmt(deleted / rawDeleteSeconds)} entries/s | ratio ${fmt(rawDeleteSeconds / deletion.serverSeconds, 2)} (target >= 0.5)`)
+  } finally {
+    await rawClient.end()
+    await Promise.all([a.stop(), b.stop()])
+    removeDir(a.dataDir)
+    removeDir(b.dataDir)
+    await dropSchema(schema)
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2]
   console.log(`ssm-inventory benchmarks (node ${process.version}); figures beside baselines from the same run\n`)
@@ -560,6 +624,7 @@ async function main(): Promise<void> {
   if (!only || only === 'deletion') await benchDeletion()
   if (!only || only === 'get-inventory') await benchGetInventory()
   if (!only || only === 'auth') await benchAuthentication()
+  if (!only || only === 'postgres') await benchPostgres()
   // The soak runs minutes: only when asked for (npm run bench -- soak [seconds]).
   if (only === 'soak') await benchSoak(Number(process.argv[3] ?? 180))
   agent.destroy()

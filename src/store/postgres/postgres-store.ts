@@ -2,10 +2,12 @@
  * The PostgreSQL store, through `pg`, for several stateless server nodes on one database.
  *
  * Rules that must hold across nodes are kept by the database, not by a process:
- * - every write that reads and decides (PutInventory, DeleteInventory) holds a per-partition
- *   advisory transaction lock, so the custom type limit, schema versions, ClientToken
- *   idempotency and the sequence numbers that separate deleted from new data are decided
- *   one at a time per account and region, whichever node serves the call;
+ * - every write holds a per-partition advisory transaction lock: shared for a put that
+ *   changes only items, exclusive for one that creates or changes a type or its sub-types
+ *   (the put is decided again under the exclusive lock) and for starting a deletion. So
+ *   the custom type limit, schema versions and ClientToken idempotency are decided one at
+ *   a time per account and region whichever node serves the call, and a deletion's range of
+ *   sequence numbers never includes a put still in flight, while ordinary puts run in parallel;
  * - a put locks the item row it replaces, and a deletion batch takes only rows nobody holds
  *   (`FOR UPDATE SKIP LOCKED` over the type's index), so a put and a batch never both count
  *   the same item;
@@ -47,6 +49,9 @@ export interface PostgresStoreOptions {
 }
 
 export class PostgresUnavailableError extends Error {}
+
+/** A put decided under the shared lock wants to change a type: it is rolled back and redone. */
+class NeedsExclusiveLock extends Error {}
 
 /** BIGINT columns hold epoch milliseconds and sequence numbers: safe as JS numbers. */
 const typeParsers = {
@@ -172,13 +177,23 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async lockPartition(client: Client, p: Partition): Promise<void> {
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${p.account}/${p.region}`])
+  private async lockPartition(client: Client, p: Partition, mode: 'shared' | 'exclusive' = 'exclusive'): Promise<void> {
+    const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'
+    await client.query(`SELECT ${fn}(hashtextextended($1, 0))`, [`${p.account}/${p.region}`])
   }
 
   async putInventory(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): Promise<void> {
+    try {
+      await this.writePut(p, instanceId, typeNames, decide, now, 'shared')
+    } catch (error) {
+      if (!(error instanceof NeedsExclusiveLock)) throw error
+      await this.writePut(p, instanceId, typeNames, decide, now, 'exclusive')
+    }
+  }
+
+  private async writePut(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number, mode: 'shared' | 'exclusive'): Promise<void> {
     await this.transaction(async (client) => {
-      await this.lockPartition(client, p)
+      await this.lockPartition(client, p, mode)
       const key = [p.account, p.region]
       const instanceRow = (await client.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = $3`, [...key, instanceId])).rows[0]
       const typeRows = (await client.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = ANY($3)`, [...key, typeNames])).rows
@@ -203,6 +218,8 @@ export class PostgresStore implements Store {
           return item && type?.state === 'active' && item.seq > type.hiddenUpToSeq ? item.content_hash ?? undefined : undefined
         },
       })
+      // Types and sub-types are decided one put at a time: decide again under the exclusive lock.
+      if (mode === 'shared' && (plan.types.length > 0 || plan.subTypes.length > 0)) throw new NeedsExclusiveLock()
       for (const type of plan.types) {
         await client.query(
           `INSERT INTO types (account, region, type_name, version, attributes, state, disabled_version, hidden_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -156,7 +156,24 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   }
 }
 
+interface PendingPut {
+  p: Partition
+  instanceId: string
+  typeNames: string[]
+  decide: (ctx: PutContext) => PutPlan
+  now: number
+  resolve: () => void
+  reject: (error: unknown) => void
+  settled: boolean
+}
+
+const MAX_GROUP = 64
+const partitionKey = (p: Partition) => `${p.account}/${p.region}`
+
 export class PostgresStore implements Store {
+  private pendingPuts: PendingPut[] = []
+  private flushScheduled = false
+
   constructor(
     private readonly pool: pg.Pool,
     readonly secret: string,
@@ -182,13 +199,151 @@ export class PostgresStore implements Store {
     await client.query(`SELECT ${fn}(hashtextextended($1, 0))`, [`${p.account}/${p.region}`])
   }
 
+  /**
+   * Group commit: puts that arrive together for one partition and distinct instances are
+   * decided and written in one transaction (a handful of round trips and one commit for up
+   * to 64 puts). A put that changes a type or sub-types, or a group whose transaction fails,
+   * is then written on its own, so one put's trouble is never another's.
+   */
   async putInventory(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingPuts.push({ p, instanceId, typeNames, decide, now, resolve, reject, settled: false })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flushPuts())
+      }
+    })
+  }
+
+  private flushPuts(): void {
+    this.flushScheduled = false
+    while (this.pendingPuts.length > 0) {
+      const partition = partitionKey(this.pendingPuts[0].p)
+      const group: PendingPut[] = []
+      const rest: PendingPut[] = []
+      const instances = new Set<string>()
+      for (const put of this.pendingPuts) {
+        if (group.length < MAX_GROUP && partitionKey(put.p) === partition && !instances.has(put.instanceId)) {
+          group.push(put)
+          instances.add(put.instanceId)
+        } else {
+          rest.push(put)
+        }
+      }
+      this.pendingPuts = rest
+      void this.writeGroup(group)
+    }
+  }
+
+  private async writeGroup(group: PendingPut[]): Promise<void> {
+    const alone: PendingPut[] = []
+    const settle = (put: PendingPut, error?: unknown) => {
+      if (put.settled) return
+      put.settled = true
+      if (error === undefined) put.resolve()
+      else put.reject(error)
+    }
+    let written: PendingPut[] = []
     try {
-      await this.writePut(p, instanceId, typeNames, decide, now, 'shared')
+      written = await this.transaction(async (client) => {
+        const { p } = group[0]
+        await this.lockPartition(client, p, 'shared')
+        const context = await this.readPutContexts(client, p, group.map((g) => g.instanceId), [...new Set(group.flatMap((g) => g.typeNames))])
+        const decided: { put: PendingPut; plan: PutPlan }[] = []
+        for (const put of group) {
+          let plan: PutPlan
+          try {
+            plan = put.decide(context.forInstance(put.instanceId))
+          } catch (error) {
+            settle(put, error) // refused before anything of it was written
+            continue
+          }
+          if (plan.types.length > 0 || plan.subTypes.length > 0) alone.push(put)
+          else decided.push({ put, plan })
+        }
+        const items = decided.flatMap(({ put, plan }) => plan.items.map((item) => ({ put, item })))
+        if (items.length > 0) {
+          const seq = Number((await client.query(`SELECT nextval('item_seq') AS seq`)).rows[0].seq)
+          for (const { put, item } of items) {
+            const previous = context.stored.get(`${put.instanceId}\u0000${item.typeName}`)
+            if (previous) await this.releaseFromDeletion(client, p, item.typeName, previous.seq, previous.schema_version, put.now)
+          }
+          await client.query(
+            `INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
+             SELECT $1, $2, t.instance_id, t.type_name, t.schema_version, t.capture_time, t.content_hash, t.content::json, t.context, t.entry_count, $3
+             FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::integer[])
+               AS t(instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count)
+             ON CONFLICT (account, region, instance_id, type_name) DO UPDATE SET schema_version = excluded.schema_version, capture_time = excluded.capture_time,
+               content_hash = excluded.content_hash, content = excluded.content, context = excluded.context, entry_count = excluded.entry_count, seq = excluded.seq`,
+            [p.account, p.region, seq,
+              items.map(({ put }) => put.instanceId), items.map(({ item }) => item.typeName), items.map(({ item }) => item.schemaVersion),
+              items.map(({ item }) => item.captureTime), items.map(({ item }) => item.contentHash ?? null), items.map(({ item }) => item.contentJson),
+              items.map(({ item }) => (item.context ? JSON.stringify(item.context) : null)), items.map(({ item }) => item.entryCount)],
+          )
+        }
+        if (decided.length > 0) {
+          await client.query(
+            `INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen)
+             SELECT $1, $2, t.instance_id, t.status, t.details, t.now, t.now FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[]) AS t(instance_id, status, details, now)
+             ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`,
+            [p.account, p.region, decided.map(({ put }) => put.instanceId), decided.map(({ plan }) => plan.instance.status),
+              decided.map(({ put, plan }) => JSON.stringify(plan.instance.details ?? context.instances.get(put.instanceId)?.details ?? {})), decided.map(({ put }) => put.now)],
+          )
+        }
+        return decided.map(({ put }) => put)
+      })
+    } catch {
+      // The group's transaction failed as a whole: each put is tried on its own.
+      for (const put of group) if (!put.settled && !alone.includes(put)) alone.push(put)
+      written = []
+    }
+    for (const put of written) settle(put)
+    for (const put of alone) {
+      try {
+        await this.writeAlone(put)
+        settle(put)
+      } catch (error) {
+        settle(put, error)
+      }
+    }
+  }
+
+  private async writeAlone(put: PendingPut): Promise<void> {
+    try {
+      await this.writePut(put.p, put.instanceId, put.typeNames, put.decide, put.now, 'shared')
     } catch (error) {
       if (!(error instanceof NeedsExclusiveLock)) throw error
-      await this.writePut(p, instanceId, typeNames, decide, now, 'exclusive')
+      await this.writePut(put.p, put.instanceId, put.typeNames, put.decide, put.now, 'exclusive')
     }
+  }
+
+  /** Everything a group's decisions read, in five queries, with the items it may replace locked. */
+  private async readPutContexts(client: Client, p: Partition, instanceIds: string[], typeNames: string[]) {
+    const key = [p.account, p.region]
+    const instanceRows = (await client.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = ANY($3)`, [...key, instanceIds])).rows
+    const instances = new Map(instanceRows.map((r) => [r.instance_id, toInstance(r)]))
+    const typeRows = (await client.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = ANY($3)`, [...key, typeNames])).rows
+    const types = new Map<string, TypeRecord | undefined>(typeNames.map((t) => [t, undefined]))
+    for (const row of typeRows) types.set(row.type_name, toType(row))
+    const itemRows = (await client.query<{ instance_id: string; type_name: string; seq: number; schema_version: string; content_hash: string | null }>(
+      `SELECT instance_id, type_name, seq, schema_version, content_hash FROM items WHERE account = $1 AND region = $2 AND instance_id = ANY($3) AND type_name = ANY($4) FOR UPDATE`,
+      [...key, instanceIds, typeNames],
+    )).rows
+    const stored = new Map(itemRows.map((r) => [`${r.instance_id}\u0000${r.type_name}`, r]))
+    const subTypeRows = (await client.query<{ type_name: string; sub_type: string }>(`SELECT type_name, sub_type FROM sub_types WHERE account = $1 AND region = $2 AND type_name = ANY($3)`, [...key, typeNames])).rows
+    const customTypeCount = Number((await client.query(`SELECT COUNT(*) AS n FROM types WHERE account = $1 AND region = $2 AND state != 'deleted' AND type_name LIKE 'Custom:%'`, key)).rows[0].n)
+    const forInstance = (instanceId: string): PutContext => ({
+      instance: instances.get(instanceId),
+      types,
+      customTypeCount: () => customTypeCount,
+      subTypes: (typeName) => new Set(subTypeRows.filter((r) => r.type_name === typeName).map((r) => r.sub_type)),
+      storedHash: (typeName) => {
+        const item = stored.get(`${instanceId}\u0000${typeName}`)
+        const type = types.get(typeName)
+        return item && type?.state === 'active' && item.seq > type.hiddenUpToSeq ? item.content_hash ?? undefined : undefined
+      },
+    })
+    return { instances, stored, forInstance }
   }
 
   private async writePut(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number, mode: 'shared' | 'exclusive'): Promise<void> {

@@ -19,6 +19,7 @@ import {
 import { Hash } from '@smithy/hash-node'
 import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
+import { rejects } from './support/assertions.js'
 import { boto3, instanceId, sdkClient, type ClientIdentity } from './support/clients.js'
 import { CLI, removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
@@ -49,16 +50,6 @@ async function send(url: string, headers: Record<string, string>, body: string) 
   return { status: response.status, json: (await response.json()) as any }
 }
 
-async function rejects(promise: Promise<unknown>, name: string, message?: RegExp): Promise<void> {
-  try {
-    await promise
-  } catch (error: any) {
-    assert.equal(error.name, name, `expected ${name}, got ${error.name}: ${error.message}`)
-    if (message) assert.match(error.message, message)
-    return
-  }
-  assert.fail(`expected ${name}, but the call succeeded`)
-}
 
 describe('SigV4 verification with a credentials file', () => {
   let server: ServerProcess

@@ -11,6 +11,7 @@ import {
   type InventoryItem,
   type SSMClient,
 } from '@aws-sdk/client-ssm'
+import { rejects } from './support/assertions.js'
 import { awsCli, boto3, instanceId, sdkClient } from './support/clients.js'
 import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
 
@@ -37,17 +38,6 @@ function fleetItems(n: number): InventoryItem[] {
   ]
 }
 
-async function rejects(promise: Promise<unknown>, name: string, message?: RegExp): Promise<void> {
-  try {
-    await promise
-  } catch (error: any) {
-    assert.equal(error.name, name, `expected ${name}, got ${error.name}: ${error.message}`)
-    assert.equal(error.$metadata?.httpStatusCode, 400)
-    if (message) assert.match(error.message, message)
-    return
-  }
-  assert.fail(`expected ${name}, but the call succeeded`)
-}
 
 describe('GetInventory', () => {
   let server: ServerProcess

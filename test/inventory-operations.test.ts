@@ -8,6 +8,7 @@ import {
   type InventoryItem,
   type SSMClient,
 } from '@aws-sdk/client-ssm'
+import { rejects } from './support/assertions.js'
 import { instanceId, sdkClient } from './support/clients.js'
 import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
 
@@ -17,17 +18,6 @@ function item(typeName: string, content: Record<string, string>[], version = '1.
   return { TypeName: typeName, SchemaVersion: version, CaptureTime: CAPTURE, Content: content, ...extra }
 }
 
-async function rejects(promise: Promise<unknown>, name: string, message?: RegExp): Promise<any> {
-  try {
-    await promise
-  } catch (error: any) {
-    assert.equal(error.name, name, `expected ${name}, got ${error.name}: ${error.message}`)
-    assert.equal(error.$metadata?.httpStatusCode, 400)
-    if (message) assert.match(error.message, message)
-    return error
-  }
-  assert.fail(`expected ${name}, but the call succeeded`)
-}
 
 describe('inventory operations through the SDK v3', () => {
   let server: ServerProcess

@@ -27,7 +27,6 @@ import type {
   DeletionRequest,
   InstanceQuery,
   InstanceRecord,
-  InventoryAttribute,
   InventoryPage,
   Page,
   Partition,
@@ -39,6 +38,7 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
+import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
 import { postgresMigrations } from './postgres-migrations.js'
 
@@ -62,57 +62,6 @@ const typeParsers = {
 }
 
 type Client = pg.PoolClient
-
-interface TypeRow {
-  type_name: string
-  version: string
-  attributes: string
-  state: TypeRecord['state']
-  disabled_version: string | null
-  hidden_seq: number
-}
-
-interface DeletionRow {
-  deletion_id: string
-  account: string
-  region: string
-  type_name: string
-  option: string | null
-  params_digest: string
-  status: DeletionRecord['status']
-  start_time: number
-  last_update: number
-  ordinal: number
-  lower_seq: number
-  cutoff_seq: number
-  total_count: number
-  remaining_count: number
-  versions: string
-  entries_deleted: number
-  lease_owner: string | null
-  lease_expires: number | null
-}
-
-interface InstanceRow {
-  instance_id: string
-  status: string
-  details: string
-  first_seen: number
-  last_seen: number
-}
-
-const toType = (row: TypeRow): TypeRecord => ({
-  typeName: row.type_name, version: row.version, attributes: JSON.parse(row.attributes) as InventoryAttribute[], state: row.state,
-  disabledVersion: row.disabled_version ?? undefined, hiddenUpToSeq: row.hidden_seq,
-})
-const toInstance = (row: InstanceRow): InstanceRecord => ({
-  instanceId: row.instance_id, status: row.status, details: JSON.parse(row.details), firstSeen: row.first_seen, lastSeen: row.last_seen,
-})
-const toDeletion = (row: DeletionRow): DeletionRecord => ({
-  deletionId: row.deletion_id, typeName: row.type_name, option: (row.option ?? undefined) as DeletionRecord['option'], status: row.status,
-  startTime: row.start_time, lastUpdateTime: row.last_update, totalCount: row.total_count, remainingCount: row.remaining_count,
-  versions: JSON.parse(row.versions), entriesDeleted: row.entries_deleted,
-})
 
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
 

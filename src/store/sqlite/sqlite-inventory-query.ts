@@ -7,6 +7,7 @@
  * query (operators, number of values), so compiled statements are cached by text.
  */
 import type Database from 'better-sqlite3'
+import type { InstanceRow } from '../rows.js'
 import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery } from '../store.js'
 
 /** Collects named parameters while SQL text is built. */
@@ -72,13 +73,6 @@ function conditionsSql(conditions: AttributeCondition[], params: Params): string
   return conditions.length === 0 ? '1' : conditions.map((c) => `(${conditionSql(c, params)})`).join(' AND ')
 }
 
-export interface InstanceRowShape {
-  instance_id: string
-  status: string
-  details: string
-  first_seen: number
-  last_seen: number
-}
 
 export class SqliteInventoryQueries {
   private readonly cache = new Map<string, Database.Statement>()
@@ -95,13 +89,13 @@ export class SqliteInventoryQueries {
     return statement
   }
 
-  queryInstances(account: string, region: string, query: InstanceQuery, after: string, limit: number): InstanceRowShape[] {
+  queryInstances(account: string, region: string, query: InstanceQuery, after: string, limit: number): InstanceRow[] {
     const params = new Params()
     const sql = `SELECT inst.instance_id, inst.status, inst.details, inst.first_seen, inst.last_seen FROM instances inst
       WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND inst.instance_id > ${params.add(after)}
         AND ${conditionsSql(query.conditions, params)}
       ORDER BY inst.instance_id LIMIT ${params.add(limit)}`
-    return this.statement(sql).all(params.values) as InstanceRowShape[]
+    return this.statement(sql).all(params.values) as InstanceRow[]
   }
 
   aggregate(account: string, region: string, query: InstanceQuery, keys: AggregationKey[]): AggregationRow[] {

@@ -21,7 +21,6 @@ import type {
   DeletionRequest,
   InstanceQuery,
   InstanceRecord,
-  InventoryAttribute,
   InventoryPage,
   Page,
   Partition,
@@ -33,9 +32,10 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
+import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { compareInventoryValues } from '../value-order.js'
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js'
-import { SqliteInventoryQueries, type InstanceRowShape } from './sqlite-inventory-query.js'
+import { SqliteInventoryQueries } from './sqlite-inventory-query.js'
 import { sqliteMigrations } from './sqlite-migrations.js'
 
 export interface SqliteStoreOptions {
@@ -43,36 +43,6 @@ export interface SqliteStoreOptions {
   path: string
   /** Milliseconds between background WAL checkpoints (default 200). */
   checkpointIntervalMs?: number
-}
-
-interface TypeRow {
-  type_name: string
-  version: string
-  attributes: string
-  state: TypeRecord['state']
-  disabled_version: string | null
-  hidden_seq: number
-}
-
-interface DeletionRow {
-  deletion_id: string
-  account: string
-  region: string
-  type_name: string
-  option: string | null
-  params_digest: string
-  status: DeletionRecord['status']
-  start_time: number
-  last_update: number
-  ordinal: number
-  lower_seq: number
-  cutoff_seq: number
-  total_count: number
-  remaining_count: number
-  versions: string
-  entries_deleted: number
-  lease_owner: string | null
-  lease_expires: number | null
 }
 
 interface ItemRow {
@@ -111,46 +81,6 @@ function migrate(db: Database.Database): void {
     }).immediate()
   }
   db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?), ('seq', '0')`).run(randomBytes(32).toString('hex'))
-}
-
-/** Parsed attribute lists by their JSON text: every put reads its types' records. */
-const attributeLists = new Map<string, InventoryAttribute[]>()
-
-function parseAttributes(json: string): InventoryAttribute[] {
-  let attributes = attributeLists.get(json)
-  if (!attributes) {
-    attributes = JSON.parse(json) as InventoryAttribute[]
-    Object.freeze(attributes)
-    if (attributeLists.size >= 1000) attributeLists.clear()
-    attributeLists.set(json, attributes)
-  }
-  return attributes
-}
-
-function toType(row: TypeRow): TypeRecord {
-  return {
-    typeName: row.type_name,
-    version: row.version,
-    attributes: parseAttributes(row.attributes),
-    state: row.state,
-    disabledVersion: row.disabled_version ?? undefined,
-    hiddenUpToSeq: row.hidden_seq,
-  }
-}
-
-function toDeletion(row: DeletionRow): DeletionRecord {
-  return {
-    deletionId: row.deletion_id,
-    typeName: row.type_name,
-    option: (row.option ?? undefined) as DeletionRecord['option'],
-    status: row.status,
-    startTime: row.start_time,
-    lastUpdateTime: row.last_update,
-    totalCount: row.total_count,
-    remainingCount: row.remaining_count,
-    versions: JSON.parse(row.versions),
-    entriesDeleted: row.entries_deleted,
-  }
 }
 
 function toItem(row: ItemRow): StoredItem {
@@ -255,7 +185,7 @@ export class SqliteStore implements Store {
 
   private writePut(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): void {
     const { sql } = this
-    const instanceRow = sql.getInstance.get(p.account, p.region, instanceId) as InstanceRowShape | undefined
+    const instanceRow = sql.getInstance.get(p.account, p.region, instanceId) as InstanceRow | undefined
     const types = new Map<string, TypeRecord | undefined>()
     for (const typeName of typeNames) {
       const typeRow = sql.getType.get(p.account, p.region, typeName) as TypeRow | undefined
@@ -314,7 +244,7 @@ export class SqliteStore implements Store {
   }
 
   async getInstance(p: Partition, instanceId: string): Promise<InstanceRecord | undefined> {
-    const row = this.sql.getInstance.get(p.account, p.region, instanceId) as InstanceRowShape | undefined
+    const row = this.sql.getInstance.get(p.account, p.region, instanceId) as InstanceRow | undefined
     return row ? toInstance(row) : undefined
   }
 
@@ -482,11 +412,7 @@ export class SqliteStore implements Store {
   }
 }
 
-function toInstance(row: InstanceRowShape): InstanceRecord {
-  return { instanceId: row.instance_id, status: row.status, details: JSON.parse(row.details), firstSeen: row.first_seen, lastSeen: row.last_seen }
-}
-
-function toInstanceDetails(row: InstanceRowShape | undefined): Record<string, string> {
+function toInstanceDetails(row: InstanceRow | undefined): Record<string, string> {
   return row ? JSON.parse(row.details) : {}
 }
 

@@ -116,6 +116,12 @@ interface PendingPut {
   settled: boolean
 }
 
+interface PutContexts {
+  instances: Map<string, InstanceRecord>
+  stored: Map<string, { seq: number; schema_version: string; content_hash: string | null }>
+  forInstance(instanceId: string): PutContext
+}
+
 const MAX_GROUP = 64
 const partitionKey = (p: Partition) => `${p.account}/${p.region}`
 
@@ -210,35 +216,7 @@ export class PostgresStore implements Store {
           if (plan.types.length > 0 || plan.subTypes.length > 0) alone.push(put)
           else decided.push({ put, plan })
         }
-        const items = decided.flatMap(({ put, plan }) => plan.items.map((item) => ({ put, item })))
-        if (items.length > 0) {
-          const seq = Number((await client.query(`SELECT nextval('item_seq') AS seq`)).rows[0].seq)
-          for (const { put, item } of items) {
-            const previous = context.stored.get(`${put.instanceId}\u0000${item.typeName}`)
-            if (previous) await this.releaseFromDeletion(client, p, item.typeName, previous.seq, previous.schema_version, put.now)
-          }
-          await client.query(
-            `INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
-             SELECT $1, $2, t.instance_id, t.type_name, t.schema_version, t.capture_time, t.content_hash, t.content::json, t.context, t.entry_count, $3
-             FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::integer[])
-               AS t(instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count)
-             ON CONFLICT (account, region, instance_id, type_name) DO UPDATE SET schema_version = excluded.schema_version, capture_time = excluded.capture_time,
-               content_hash = excluded.content_hash, content = excluded.content, context = excluded.context, entry_count = excluded.entry_count, seq = excluded.seq`,
-            [p.account, p.region, seq,
-              items.map(({ put }) => put.instanceId), items.map(({ item }) => item.typeName), items.map(({ item }) => item.schemaVersion),
-              items.map(({ item }) => item.captureTime), items.map(({ item }) => item.contentHash ?? null), items.map(({ item }) => item.contentJson),
-              items.map(({ item }) => (item.context ? JSON.stringify(item.context) : null)), items.map(({ item }) => item.entryCount)],
-          )
-        }
-        if (decided.length > 0) {
-          await client.query(
-            `INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen)
-             SELECT $1, $2, t.instance_id, t.status, t.details, t.now, t.now FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[]) AS t(instance_id, status, details, now)
-             ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`,
-            [p.account, p.region, decided.map(({ put }) => put.instanceId), decided.map(({ plan }) => plan.instance.status),
-              decided.map(({ put, plan }) => JSON.stringify(plan.instance.details ?? context.instances.get(put.instanceId)?.details ?? {})), decided.map(({ put }) => put.now)],
-          )
-        }
+        await this.writeDecided(client, p, decided, context)
         return decided.map(({ put }) => put)
       })
     } catch {
@@ -259,15 +237,15 @@ export class PostgresStore implements Store {
 
   private async writeAlone(put: PendingPut): Promise<void> {
     try {
-      await this.writePut(put.p, put.instanceId, put.typeNames, put.decide, put.now, 'shared')
+      await this.writePut(put, 'shared')
     } catch (error) {
       if (!(error instanceof NeedsExclusiveLock)) throw error
-      await this.writePut(put.p, put.instanceId, put.typeNames, put.decide, put.now, 'exclusive')
+      await this.writePut(put, 'exclusive')
     }
   }
 
   /** Everything a group's decisions read, in five queries, with the items it may replace locked. */
-  private async readPutContexts(client: Client, p: Partition, instanceIds: string[], typeNames: string[]) {
+  private async readPutContexts(client: Client, p: Partition, instanceIds: string[], typeNames: string[]): Promise<PutContexts> {
     const key = [p.account, p.region]
     const instanceRows = (await client.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = ANY($3)`, [...key, instanceIds])).rows
     const instances = new Map(instanceRows.map((r) => [r.instance_id, toInstance(r)]))
@@ -295,33 +273,12 @@ export class PostgresStore implements Store {
     return { instances, stored, forInstance }
   }
 
-  private async writePut(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number, mode: 'shared' | 'exclusive'): Promise<void> {
+  private async writePut(put: PendingPut, mode: 'shared' | 'exclusive'): Promise<void> {
+    const { p } = put
     await this.transaction(async (client) => {
       await this.lockPartition(client, p, mode)
-      const key = [p.account, p.region]
-      const instanceRow = (await client.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = $3`, [...key, instanceId])).rows[0]
-      const typeRows = (await client.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = ANY($3)`, [...key, typeNames])).rows
-      const types = new Map<string, TypeRecord | undefined>(typeNames.map((t) => [t, undefined]))
-      for (const row of typeRows) types.set(row.type_name, toType(row))
-      // The rows this put may replace, locked: a deletion batch skips them meanwhile.
-      const itemRows = (await client.query<{ type_name: string; seq: number; schema_version: string; content_hash: string | null }>(
-        `SELECT type_name, seq, schema_version, content_hash FROM items WHERE account = $1 AND region = $2 AND instance_id = $3 AND type_name = ANY($4) FOR UPDATE`,
-        [...key, instanceId, typeNames],
-      )).rows
-      const stored = new Map(itemRows.map((r) => [r.type_name, r]))
-      const subTypeRows = (await client.query<{ type_name: string; sub_type: string }>(`SELECT type_name, sub_type FROM sub_types WHERE account = $1 AND region = $2 AND type_name = ANY($3)`, [...key, typeNames])).rows
-      const customTypeCount = Number((await client.query(`SELECT COUNT(*) AS n FROM types WHERE account = $1 AND region = $2 AND state != 'deleted' AND type_name LIKE 'Custom:%'`, key)).rows[0].n)
-      const plan = decide({
-        instance: instanceRow ? toInstance(instanceRow) : undefined,
-        types,
-        customTypeCount: () => customTypeCount,
-        subTypes: (typeName) => new Set(subTypeRows.filter((r) => r.type_name === typeName).map((r) => r.sub_type)),
-        storedHash: (typeName) => {
-          const item = stored.get(typeName)
-          const type = types.get(typeName)
-          return item && type?.state === 'active' && item.seq > type.hiddenUpToSeq ? item.content_hash ?? undefined : undefined
-        },
-      })
+      const context = await this.readPutContexts(client, p, [put.instanceId], put.typeNames)
+      const plan = put.decide(context.forInstance(put.instanceId))
       // Types and sub-types are decided one put at a time: decide again under the exclusive lock.
       if (mode === 'shared' && (plan.types.length > 0 || plan.subTypes.length > 0)) throw new NeedsExclusiveLock()
       for (const type of plan.types) {
@@ -329,33 +286,47 @@ export class PostgresStore implements Store {
           `INSERT INTO types (account, region, type_name, version, attributes, state, disabled_version, hidden_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (account, region, type_name) DO UPDATE SET version = excluded.version, attributes = excluded.attributes,
              state = excluded.state, disabled_version = excluded.disabled_version, hidden_seq = excluded.hidden_seq`,
-          [...key, type.typeName, type.version, JSON.stringify(type.attributes), type.state, type.disabledVersion ?? null, type.hiddenUpToSeq],
+          [p.account, p.region, type.typeName, type.version, JSON.stringify(type.attributes), type.state, type.disabledVersion ?? null, type.hiddenUpToSeq],
         )
       }
       for (const { typeName, subType } of plan.subTypes) {
-        await client.query(`INSERT INTO sub_types (account, region, type_name, sub_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [...key, typeName, subType])
+        await client.query(`INSERT INTO sub_types (account, region, type_name, sub_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [p.account, p.region, typeName, subType])
       }
-      if (plan.items.length > 0) {
-        const seq = Number((await client.query(`SELECT nextval('item_seq') AS seq`)).rows[0].seq)
-        for (const item of plan.items) {
-          const previous = stored.get(item.typeName)
-          if (previous) await this.releaseFromDeletion(client, p, item.typeName, previous.seq, previous.schema_version, now)
-          await client.query(
-            `INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (account, region, instance_id, type_name) DO UPDATE SET schema_version = excluded.schema_version, capture_time = excluded.capture_time,
-               content_hash = excluded.content_hash, content = excluded.content, context = excluded.context, entry_count = excluded.entry_count, seq = excluded.seq`,
-            [...key, instanceId, item.typeName, item.schemaVersion, item.captureTime, item.contentHash ?? null, item.contentJson,
-              item.context ? JSON.stringify(item.context) : null, item.entryCount, seq],
-          )
-        }
+      await this.writeDecided(client, p, [{ put, plan }], context)
+    })
+  }
+
+  /** The items and instance records of decided puts: one sequence number, two multi-row upserts. */
+  private async writeDecided(client: Client, p: Partition, decided: { put: PendingPut; plan: PutPlan }[], context: PutContexts): Promise<void> {
+    const items = decided.flatMap(({ put, plan }) => plan.items.map((item) => ({ put, item })))
+    if (items.length > 0) {
+      const seq = Number((await client.query(`SELECT nextval('item_seq') AS seq`)).rows[0].seq)
+      for (const { put, item } of items) {
+        const previous = context.stored.get(`${put.instanceId}\u0000${item.typeName}`)
+        if (previous) await this.releaseFromDeletion(client, p, item.typeName, previous.seq, previous.schema_version, put.now)
       }
       await client.query(
-        `INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $6)
-         ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`,
-        [...key, instanceId, plan.instance.status, JSON.stringify(plan.instance.details ?? (instanceRow ? JSON.parse(instanceRow.details) : {})), now],
+        `INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
+         SELECT $1, $2, t.instance_id, t.type_name, t.schema_version, t.capture_time, t.content_hash, t.content::json, t.context, t.entry_count, $3
+         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::integer[])
+           AS t(instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count)
+         ON CONFLICT (account, region, instance_id, type_name) DO UPDATE SET schema_version = excluded.schema_version, capture_time = excluded.capture_time,
+           content_hash = excluded.content_hash, content = excluded.content, context = excluded.context, entry_count = excluded.entry_count, seq = excluded.seq`,
+        [p.account, p.region, seq,
+          items.map(({ put }) => put.instanceId), items.map(({ item }) => item.typeName), items.map(({ item }) => item.schemaVersion),
+          items.map(({ item }) => item.captureTime), items.map(({ item }) => item.contentHash ?? null), items.map(({ item }) => item.contentJson),
+          items.map(({ item }) => (item.context ? JSON.stringify(item.context) : null)), items.map(({ item }) => item.entryCount)],
       )
-    })
+    }
+    if (decided.length > 0) {
+      await client.query(
+        `INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen)
+         SELECT $1, $2, t.instance_id, t.status, t.details, t.now, t.now FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[]) AS t(instance_id, status, details, now)
+         ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`,
+        [p.account, p.region, decided.map(({ put }) => put.instanceId), decided.map(({ plan }) => plan.instance.status),
+          decided.map(({ put, plan }) => JSON.stringify(plan.instance.details ?? context.instances.get(put.instanceId)?.details ?? {})), decided.map(({ put }) => put.now)],
+      )
+    }
   }
 
   /** A put replaces an item a running deletion was to remove: that item counts as deleted now. */

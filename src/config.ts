@@ -55,6 +55,9 @@ function integer(name: string, value: string, min: number): number {
 
 export class ConfigError extends Error {}
 
+/** Resolved by the server once it knows its store. */
+export const AUTO_BATCH_SIZE = 0
+
 const DEFAULT_DECODE_THREADS = Math.min(4, Math.max(0, availableParallelism() - 1))
 
 export const settings: Setting[] = [
@@ -94,7 +97,11 @@ export const settings: Setting[] = [
   { flag: 'max-item-bytes', env: 'SSM_INVENTORY_MAX_ITEM_BYTES', default: String(defaultLimits.maxItemSizeBytes), help: 'size of one item (ItemSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxItemSizeBytes = integer('max-item-bytes', v, 1)) },
   { flag: 'max-request-items-bytes', env: 'SSM_INVENTORY_MAX_REQUEST_ITEMS_BYTES', default: String(defaultLimits.maxTotalSizeBytes), help: 'size of all items of one PutInventory (TotalSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxTotalSizeBytes = integer('max-request-items-bytes', v, 1)) },
   { flag: 'max-sub-types', env: 'SSM_INVENTORY_MAX_SUB_TYPES', default: String(defaultLimits.maxSubTypesPerType), help: 'sub-types per type (SubTypeCountLimitExceededException above)', apply: (c, v) => (c.limits.maxSubTypesPerType = integer('max-sub-types', v, 1)) },
-  { flag: 'deletion-batch-size', env: 'SSM_INVENTORY_DELETION_BATCH_SIZE', default: '200', help: 'items deleted per transaction', apply: (c, v) => (c.deletion.batchSize = integer('deletion-batch-size', v, 1)) },
+  {
+    flag: 'deletion-batch-size', env: 'SSM_INVENTORY_DELETION_BATCH_SIZE', default: 'auto',
+    help: 'items deleted per transaction; auto: 200 on SQLite (a batch holds the only writer), 1000 on PostgreSQL (readers never wait on it)',
+    apply: (c, v) => (c.deletion.batchSize = v === 'auto' ? AUTO_BATCH_SIZE : integer('deletion-batch-size', v, 1)),
+  },
   { flag: 'deletion-pause-ms', env: 'SSM_INVENTORY_DELETION_PAUSE_MS', default: '0', help: 'pause between deletion batches (0: just yield to pending requests)', apply: (c, v) => (c.deletion.pauseMs = integer('deletion-pause-ms', v, 0)) },
   { flag: 'deletion-lease-ms', env: 'SSM_INVENTORY_DELETION_LEASE_MS', default: '30000', help: 'lease of a deletion job; another node takes over a job this long after its last batch', apply: (c, v) => (c.deletion.leaseMs = integer('deletion-lease-ms', v, 100)) },
   { flag: 'deletion-poll-ms', env: 'SSM_INVENTORY_DELETION_POLL_MS', default: '2000', help: 'how often an idle worker looks for unclaimed deletions', apply: (c, v) => (c.deletion.pollMs = integer('deletion-poll-ms', v, 10)) },

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { ServerConfig } from './config.js'
+import { AUTO_BATCH_SIZE, type ServerConfig } from './config.js'
 import { DeletionWorker } from './deletions/deletion-worker.js'
 import { systemClock, type Clock, type Deps } from './inventory/deps.js'
 import { operations } from './inventory/operations.js'
@@ -34,7 +34,8 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
     : await openPostgresStore({ url: config.databaseUrl })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
-  const worker = new DeletionWorker(store, clock, config.deletion, log)
+  const batchSize = config.deletion.batchSize !== AUTO_BATCH_SIZE ? config.deletion.batchSize : storeKind === 'sqlite' ? 200 : 1000
+  const worker = new DeletionWorker(store, clock, { ...config.deletion, batchSize }, log)
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
   const decoder = new RequestDecoder({
     limits: config.limits,

@@ -9,6 +9,7 @@ import { DeletionWorker } from './deletions/deletion-worker.js'
 import { systemClock, type Clock, type Deps } from './inventory/deps.js'
 import { operations } from './inventory/operations.js'
 import { createLogger, type Logger } from './log.js'
+import { Metrics } from './metrics.js'
 import { loadAccessKeys, OpenAuthenticator, SigV4Authenticator, type Authenticator } from './protocol/authentication.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
 import { RequestDecoder } from './protocol/request-decoder.js'
@@ -35,7 +36,8 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     : await openPostgresStore({ url: config.databaseUrl })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
   const batchSize = config.deletion.batchSize !== AUTO_BATCH_SIZE ? config.deletion.batchSize : storeKind === 'sqlite' ? 200 : 1000
-  const worker = new DeletionWorker(store, clock, { ...config.deletion, batchSize }, log)
+  const metrics = new Metrics(store)
+  const worker = new DeletionWorker(store, clock, { ...config.deletion, batchSize }, log, (progress) => metrics.deletionProgress(progress))
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
   const decoder = new RequestDecoder({
     limits: config.limits,
@@ -51,12 +53,23 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
         operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
+        onAnswered: (call) => metrics.answered(call),
       })
       return
     }
     if (req.method === 'GET' && req.url === '/health') {
       const body = JSON.stringify(accepting ? { status: 'ok', store: storeKind } : { status: 'draining' })
       res.writeHead(accepting ? 200 : 503, { 'content-type': 'application/json' }).end(body)
+      return
+    }
+    if (req.method === 'GET' && req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (error) => {
+          log.error('metrics collection failed', { error: String(error) })
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n')
+        },
+      )
       return
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ __type: 'NotFound', message: `Nothing is served at ${req.method} ${req.url}; the API is POST /.` }))

@@ -147,6 +147,13 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       assert.ok(await store.getDeletion(P, 'd-3'), 'in progress deletions are kept')
     })
 
+    it('reports the deletions in progress and the size of the stored data (for metrics)', async () => {
+      const inProgress = (await store.listDeletions(P, undefined, 50)).items.filter((d) => d.status === 'InProgress').length
+      assert.ok(inProgress >= 1)
+      assert.equal(await store.countDeletionsInProgress(), inProgress + (await store.listDeletions(OTHER, undefined, 50)).items.filter((d) => d.status === 'InProgress').length)
+      assert.ok((await store.sizeBytes()) > 0)
+    })
+
     describe('inventory queries', () => {
       const Q = { account: '333333333333', region: 'eu-west-1' }
       const entries = (values: Record<string, string>[]): NewItem => ({

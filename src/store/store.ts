@@ -249,5 +249,10 @@ export interface Store {
   /** Forgets Complete deletions last updated before `before`. Returns how many. */
   purgeDeletions(before: number): Promise<number>
 
+  /** Deletions not yet Complete, all partitions (for metrics). */
+  countDeletionsInProgress(): Promise<number>
+  /** Bytes the stored data takes (for metrics). */
+  sizeBytes(): Promise<number>
+
   close(): Promise<void>
 }

@@ -545,6 +545,18 @@ export class PostgresStore implements Store {
     return (await this.pool.query(`DELETE FROM deletions WHERE status = 'Complete' AND last_update < $1`, [before])).rowCount ?? 0
   }
 
+  async countDeletionsInProgress(): Promise<number> {
+    return Number((await this.pool.query(`SELECT COUNT(*) AS n FROM deletions WHERE status = 'InProgress'`)).rows[0].n)
+  }
+
+  async sizeBytes(): Promise<number> {
+    const row = (await this.pool.query(
+      `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
+       WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')`,
+    )).rows[0]
+    return Number(row.bytes)
+  }
+
   async close(): Promise<void> {
     await this.pool.end()
   }

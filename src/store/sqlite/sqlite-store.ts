@@ -404,6 +404,15 @@ export class SqliteStore implements Store {
     return this.sql.purgeDeletions.run(before).changes
   }
 
+  async countDeletionsInProgress(): Promise<number> {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM deletions WHERE status = 'InProgress'`).get() as { n: number }).n
+  }
+
+  async sizeBytes(): Promise<number> {
+    const pages = this.db.pragma('page_count', { simple: true }) as number
+    return pages * (this.db.pragma('page_size', { simple: true }) as number)
+  }
+
   async close(): Promise<void> {
     while (this.pendingPuts.length > 0) this.flushPuts()
     await this.checkpointer?.stop()

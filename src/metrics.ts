@@ -1,0 +1,53 @@
+/**
+ * Prometheus metrics (prom-client), served at GET /metrics: API calls by operation, status
+ * and error type with their latency, deletion progress, and the store's size. Each server
+ * has its own registry (tests run several in one process).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { DeletionProgress } from './deletions/deletion-worker.js'
+import type { AnsweredCall } from './protocol/http-handler.js'
+import type { Store } from './store/store.js'
+
+export class Metrics {
+  readonly registry = new Registry()
+  private readonly calls: Counter<'operation' | 'status' | 'error_type'>
+  private readonly latency: Histogram<'operation'>
+  private readonly entriesDeleted: Counter
+  private readonly itemsDeleted: Counter
+
+  constructor(store: Store) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ssm_inventory_' })
+    this.calls = new Counter({
+      name: 'ssm_inventory_api_calls_total', help: 'API calls answered, by operation, HTTP status and error type (empty when it succeeded)',
+      labelNames: ['operation', 'status', 'error_type'], registers: [this.registry],
+    })
+    this.latency = new Histogram({
+      name: 'ssm_inventory_api_call_duration_seconds', help: 'Time from receiving an API call to writing its answer',
+      labelNames: ['operation'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+    })
+    this.itemsDeleted = new Counter({ name: 'ssm_inventory_deleted_items_total', help: 'Inventory items removed by deletion batches of this node', registers: [this.registry] })
+    this.entriesDeleted = new Counter({ name: 'ssm_inventory_deleted_entries_total', help: 'Content entries removed by deletion batches of this node', registers: [this.registry] })
+    new Gauge({
+      name: 'ssm_inventory_deletions_in_progress', help: 'Deletions not yet Complete, in every account and region of the store', registers: [this.registry],
+      async collect() {
+        this.set(await store.countDeletionsInProgress())
+      },
+    })
+    new Gauge({
+      name: 'ssm_inventory_store_bytes', help: 'Size of the stored data (SQLite file pages, or the PostgreSQL schema\'s relations)', registers: [this.registry],
+      async collect() {
+        this.set(await store.sizeBytes())
+      },
+    })
+  }
+
+  answered(call: AnsweredCall): void {
+    this.calls.inc({ operation: call.operation, status: String(call.status), error_type: call.errorType ?? '' })
+    this.latency.observe({ operation: call.operation }, call.seconds)
+  }
+
+  deletionProgress(progress: DeletionProgress): void {
+    this.itemsDeleted.inc(progress.itemsDeleted)
+    this.entriesDeleted.inc(progress.entriesDeleted)
+  }
+}

@@ -1,0 +1,52 @@
+/** GET /metrics in Prometheus format, checked after known traffic. */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { DeleteInventoryCommand, DescribeInventoryDeletionsCommand, GetInventorySchemaCommand, PutInventoryCommand, type SSMClient } from '@aws-sdk/client-ssm'
+import { instanceId, sdkClient } from './support/clients.js'
+import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+
+/** The value of one sample, by metric name and exact label set (as written by prom-client). */
+function sample(text: string, name: string, labels = ''): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `))
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
+}
+
+describe('metrics', () => {
+  let server: ServerProcess
+  let ssm: SSMClient
+  before(async () => {
+    server = await startServerProcess()
+    ssm = sdkClient(server.url)
+  })
+  after(async () => {
+    ssm.destroy()
+    await server.stop()
+    removeDir(server.dataDir)
+  })
+
+  it('counts calls by operation and error type, their latency, deletion progress and the store size', async () => {
+    const content = Array.from({ length: 7 }, (_, i) => ({ Name: `n${i}` }))
+    for (let n = 1; n <= 12; n++) {
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: 'Custom:Metered', SchemaVersion: '1.0', CaptureTime: '2026-11-01T10:00:00Z', Content: content }] }))
+    }
+    for (let i = 0; i < 3; i++) await assert.rejects(ssm.send(new GetInventorySchemaCommand({ TypeName: 'AWS:Nope' })), { name: 'InvalidTypeNameException' })
+    const deletion = await ssm.send(new DeleteInventoryCommand({ TypeName: 'Custom:Metered' }))
+    for (let i = 0; i < 100; i++) {
+      const status = (await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId: deletion.DeletionId }))).InventoryDeletions![0].LastStatus
+      if (status === 'Complete') break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const response = await fetch(`${server.url}/metrics`)
+    assert.equal(response.status, 200)
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain/)
+    const text = await response.text()
+    assert.equal(sample(text, 'ssm_inventory_api_calls_total', 'operation="PutInventory",status="200",error_type=""'), 12)
+    assert.equal(sample(text, 'ssm_inventory_api_calls_total', 'operation="GetInventorySchema",status="400",error_type="InvalidTypeNameException"'), 3)
+    assert.equal(sample(text, 'ssm_inventory_api_call_duration_seconds_count', 'operation="PutInventory"'), 12)
+    assert.equal(sample(text, 'ssm_inventory_deleted_items_total'), 12)
+    assert.equal(sample(text, 'ssm_inventory_deleted_entries_total'), 84)
+    assert.equal(sample(text, 'ssm_inventory_deletions_in_progress'), 0)
+    assert.ok((sample(text, 'ssm_inventory_store_bytes') ?? 0) > 0)
+    assert.ok((sample(text, 'ssm_inventory_process_resident_memory_bytes') ?? 0) > 0)
+  })
+})

@@ -1,10 +1,12 @@
 /** The ssm-inventory command-line tool, through its real binary against a running server. */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { PutInventoryCommand } from '@aws-sdk/client-ssm'
+import { ListInventoryEntriesCommand, PutInventoryCommand } from '@aws-sdk/client-ssm'
 import { ACCOUNT, instanceId, sdkClient } from './support/clients.js'
-import { CLI, removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+import { CLI, removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -80,5 +82,46 @@ describe('command-line tool', () => {
     const badSchema = await cli(['delete', 'Custom:Rack', '--schema', 'purge', ...at])
     assert.equal(badSchema.code, 2)
     assert.match(badSchema.stderr, /--schema takes disable or delete/)
+  })
+
+  it('imports NDJSON through the API, reports bad records without stopping, resumes, and exports what import reads back', async () => {
+    const dir = tempDataDir()
+    try {
+      const file = join(dir, 'records.ndjson')
+      const item = (rack: string) => [{ TypeName: 'Custom:Moved', SchemaVersion: '1.0', CaptureTime: '2026-11-01T10:00:00Z', Content: [{ Rack: rack, Slot: '4' }] }]
+      writeFileSync(file, [
+        JSON.stringify({ InstanceId: instanceId(101), Items: item('A') }),
+        '{"InstanceId": "i-00000000000000066", "Items": [',
+        JSON.stringify({ InstanceId: instanceId(102), Items: [{ TypeName: 'AWS:Bogus', SchemaVersion: '1.0', CaptureTime: '2026-11-01T10:00:00Z' }] }),
+        JSON.stringify({ InstanceId: instanceId(103), Items: item('C') }),
+      ].join('\n'))
+      const imported = await cli(['import', file, ...at])
+      assert.equal(imported.code, 1)
+      assert.match(imported.stdout, /^2 records imported, 2 rejected of 4\n$/)
+      assert.match(imported.stderr, /rejected record 2: not valid JSON/)
+      assert.match(imported.stderr, /rejected record 3 \(i-0+66\): InvalidTypeNameException/)
+      const resumed = await cli(['import', file, '--resume', '--json', ...at])
+      assert.deepEqual(JSON.parse(resumed.stdout), { records: 4, skipped: 4, accepted: 0, rejected: 0 })
+
+      const exported = join(dir, 'export.ndjson')
+      const exportRun = await cli(['export', exported, ...at])
+      assert.equal(exportRun.code, 0, exportRun.stderr)
+      const lines = readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      assert.deepEqual(lines.find((r) => r.InstanceId === instanceId(103)).Items.find((i: any) => i.TypeName === 'Custom:Moved').Content, [{ Rack: 'C', Slot: '4' }])
+      const other = await startServerProcess()
+      try {
+        const reimport = await cli(['import', exported, '--endpoint-url', other.url])
+        assert.equal(reimport.code, 0, reimport.stderr)
+        const ssm = sdkClient(other.url)
+        const entries = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(101), TypeName: 'Custom:Moved' }))
+        ssm.destroy()
+        assert.deepEqual(entries.Entries, [{ Rack: 'A', Slot: '4' }])
+      } finally {
+        await other.stop()
+        removeDir(other.dataDir)
+      }
+    } finally {
+      removeDir(dir)
+    }
   })
 })

@@ -5,6 +5,7 @@
  * Output is a table for people and JSON with --json. Exit codes: 0 done, 1 the service
  * refused (its error on stderr), 2 a usage error.
  */
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import { parseArgs } from 'node:util'
 import {
@@ -12,6 +13,8 @@ import {
   DescribeInventoryDeletionsCommand,
   GetInventoryCommand,
   GetInventorySchemaCommand,
+  ListInventoryEntriesCommand,
+  PutInventoryCommand,
   SSMClient,
   type InventoryDeletionStatusItem,
   type InventoryDeletionSummary,
@@ -33,6 +36,10 @@ export const inventoryCommandsUsage = `Inventory commands (any SSM endpoint; cre
   deletions [DELETION_ID] [--watch]       the deletions, or one followed to Complete
   delete TYPE [--schema disable|delete] [--dry-run] [--yes]
                                           show what would be deleted, confirm, delete and follow
+  import FILE [--resume] [--concurrency N]
+                                          PutInventory every record of FILE (JSON list or NDJSON of
+                                          {"InstanceId", "Items": [...]}); bad records are reported, not fatal
+  export [FILE]                           every instance's items as NDJSON records that import reads back
 Common flags: --endpoint-url URL (default http://127.0.0.1:4583), --region R, --profile P, --json`
 
 function client(values: { 'endpoint-url'?: string; region?: string; profile?: string }): SSMClient {
@@ -62,6 +69,10 @@ export async function runInventoryCommand(command: string, argv: string[]): Prom
       return deletions(argv)
     case 'delete':
       return deleteType(argv)
+    case 'import':
+      return importFile(argv)
+    case 'export':
+      return exportAll(argv)
     default:
       throw new UsageError(`unknown command '${command}'`)
   }
@@ -189,5 +200,124 @@ async function deleteType(argv: string[]): Promise<number> {
   if (!values.json) print(`deletion ${started.DeletionId} started`)
   const done = await follow(ssm, started.DeletionId!, Boolean(values.json))
   if (values.json) print(JSON.stringify(done, null, 2))
+  return 0
+}
+
+/** Records of an import file: a JSON list, or one JSON object per line. Unparsable lines become errors. */
+function readRecords(path: string): { record?: unknown; error?: string }[] {
+  const text = readFileSync(path, 'utf8')
+  if (text.trimStart().startsWith('[')) {
+    let list: unknown
+    try {
+      list = JSON.parse(text)
+    } catch (error) {
+      throw new UsageError(`${path} starts like a JSON list but is not valid JSON: ${(error as Error).message}`)
+    }
+    return (list as unknown[]).map((record) => ({ record }))
+  }
+  return text.split('\n').filter((line) => line.trim() !== '').map((line) => {
+    try {
+      return { record: JSON.parse(line) }
+    } catch (error) {
+      return { error: `not valid JSON: ${(error as Error).message}` }
+    }
+  })
+}
+
+async function importFile(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { resume: { type: 'boolean' }, concurrency: { type: 'string' } }, 1)
+  const [path] = positionals
+  if (!path) throw new UsageError('import needs the FILE to read')
+  const concurrency = Number(values.concurrency ?? 8)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency takes a whole number from 1 to 64')
+  const records = readRecords(path)
+  // Resuming: the state file holds how many leading records are done (accepted or reported).
+  const statePath = `${path}.import-state`
+  const start = values.resume && existsSync(statePath) ? Number(JSON.parse(readFileSync(statePath, 'utf8')).done ?? 0) : 0
+  const ssm = client(values)
+  const done = new Array<boolean>(records.length).fill(false)
+  let contiguous = start
+  const saveState = () => writeFileSync(statePath, JSON.stringify({ done: contiguous }))
+  const rejected: string[] = []
+  let accepted = 0
+  const bar = process.stderr.isTTY && !values.json
+    ? new cliProgress.SingleBar({ format: ' import [{bar}] {value}/{total} records | {rate}/s | ETA {eta_formatted} | {rejected} rejected', stream: process.stderr }, cliProgress.Presets.shades_classic)
+    : undefined
+  const startedAt = Date.now()
+  bar?.start(records.length, start, { rate: 0, rejected: 0 })
+  let next = start
+  let sinceSave = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < records.length) {
+      const index = next++
+      const { record, error } = records[index]
+      const where = `record ${index + 1}${(record as { InstanceId?: string } | undefined)?.InstanceId ? ` (${(record as { InstanceId: string }).InstanceId})` : ''}`
+      if (error) {
+        rejected.push(`${where}: ${error}`)
+      } else {
+        try {
+          await ssm.send(new PutInventoryCommand(record as ConstructorParameters<typeof PutInventoryCommand>[0]))
+          accepted++
+        } catch (failure) {
+          rejected.push(`${where}: ${(failure as Error).name}: ${(failure as Error).message}`)
+        }
+      }
+      done[index] = true
+      while (contiguous < records.length && done[contiguous]) contiguous++
+      if (++sinceSave >= 100) {
+        sinceSave = 0
+        saveState()
+      }
+      bar?.update(contiguous, { rate: Math.round((contiguous - start) / Math.max(0.001, (Date.now() - startedAt) / 1000)), rejected: rejected.length })
+    }
+  }))
+  bar?.stop()
+  saveState()
+  for (const line of rejected) process.stderr.write(`rejected ${line}\n`)
+  const summary = { records: records.length, skipped: start, accepted, rejected: rejected.length }
+  print(values.json ? JSON.stringify(summary) : `${accepted} records imported, ${rejected.length} rejected${start ? `, ${start} skipped (already done)` : ''} of ${records.length}`)
+  return rejected.length === 0 ? 0 : 1
+}
+
+async function exportAll(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {}, 1)
+  const [path] = positionals
+  const ssm = client(values)
+  const out = path ? createWriteStream(path) : process.stdout
+  const typeNames: string[] = []
+  let token: string | undefined
+  do {
+    const page = await ssm.send(new GetInventorySchemaCommand({ MaxResults: 200, NextToken: token }))
+    typeNames.push(...(page.Schemas ?? []).map((s) => s.TypeName!))
+    token = page.NextToken
+  } while (token)
+  let count = 0
+  do {
+    const page = await ssm.send(new GetInventoryCommand({ ResultAttributes: [{ TypeName: 'AWS:InstanceInformation' }], MaxResults: 50, NextToken: token }))
+    for (const entity of page.Entities ?? []) {
+      // ListInventoryEntries works on every SSM endpoint (AWS's GetInventory returns only AWS:InstanceInformation).
+      const items = []
+      for (const typeName of typeNames) {
+        const entries: Record<string, string>[] = []
+        let entriesToken: string | undefined
+        let first: { SchemaVersion?: string; CaptureTime?: string } = {}
+        do {
+          const listed = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: entity.Id!, TypeName: typeName, MaxResults: 50, NextToken: entriesToken }))
+          if (!entriesToken) first = listed
+          entries.push(...(listed.Entries ?? []))
+          entriesToken = listed.NextToken
+        } while (entriesToken)
+        // An instance's AWS:InstanceInformation without a reported item is derived: nothing to carry.
+        if (entries.length > 0 && first.SchemaVersion && first.CaptureTime) items.push({ TypeName: typeName, SchemaVersion: first.SchemaVersion, CaptureTime: first.CaptureTime, Content: entries })
+      }
+      out.write(`${JSON.stringify({ InstanceId: entity.Id, Items: items })}\n`)
+      count++
+    }
+    token = page.NextToken
+  } while (token)
+  if (path) {
+    await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve))
+    process.stderr.write(`${count} instances exported to ${path}\n`)
+  }
   return 0
 }

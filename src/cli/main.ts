@@ -31,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
     case 'instances':
     case 'deletions':
     case 'delete':
+    case 'import':
+    case 'export':
       quietSdkNodeWarning()
       try {
         return await runInventoryCommand(command, rest)

@@ -39,7 +39,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { awsCli } from '../test/support/clients.js'
+import { awsCli, instanceId } from '../test/support/clients.js'
 import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from '../test/support/postgres.js'
 import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '../test/support/server-process.js'
 
@@ -97,9 +97,6 @@ function content(entries: number): Record<string, string>[] {
   return Array.from({ length: entries }, (_, i) => ({ Name: `package-${i}`, Version: `1.${i}.0`, Arch: 'x86_64', Publisher: 'Example Corp' }))
 }
 
-function instanceId(n: number): string {
-  return `i-${n.toString(16).padStart(17, '0')}`
-}
 
 /**
  * A lean HTTP/1.1 keep-alive load generator: pre-built request bytes written to raw

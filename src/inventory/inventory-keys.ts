@@ -7,9 +7,10 @@
  * tried from the left and the first that names a known type wins. AWS:InstanceInformation
  * is answered from the instance record; every other type from its stored item.
  */
-import type { AggregationKey, AttributeCondition, Partition, Store, TypeRecord } from '../store/store.js'
-import { awsType, INSTANCE_INFORMATION, isCustomType } from './aws-types.js'
+import type { AggregationKey, AttributeCondition, Partition, Store } from '../store/store.js'
+import { INSTANCE_INFORMATION } from './aws-types.js'
 import { checkFilterValues, type InventoryFilter } from './filters.js'
+import { visibleSchema, type VisibleSchema } from './visible-schema.js'
 
 export type KeyProblem = 'format' | 'type' | 'attribute' | 'values'
 
@@ -26,22 +27,17 @@ export interface ResolvedKey extends AggregationKey {
 
 /** Resolves keys of one request; type lookups are cached for the request. */
 export class KeyResolver {
-  private readonly types = new Map<string, Promise<TypeRecord | undefined>>()
+  private readonly schemas = new Map<string, Promise<VisibleSchema | undefined>>()
 
   constructor(private readonly store: Store, private readonly partition: Partition) {}
 
-  private async schema(typeName: string): Promise<{ version: string; attributes: string[] } | undefined> {
-    if (!isCustomType(typeName)) {
-      const definition = awsType(typeName)
-      return definition && { version: definition.version, attributes: definition.attributes.map((a) => a.Name) }
-    }
-    let lookup = this.types.get(typeName)
+  private schema(typeName: string): Promise<VisibleSchema | undefined> {
+    let lookup = this.schemas.get(typeName)
     if (!lookup) {
-      lookup = this.store.getType(this.partition, typeName)
-      this.types.set(typeName, lookup)
+      lookup = visibleSchema(this.store, this.partition, typeName)
+      this.schemas.set(typeName, lookup)
     }
-    const type = await lookup
-    return type?.state === 'active' ? { version: type.version, attributes: type.attributes.map((a) => a.Name) } : undefined
+    return lookup
   }
 
   async resolve(key: string): Promise<ResolvedKey> {
@@ -53,8 +49,9 @@ export class KeyResolver {
       const schema = await this.schema(typeName)
       if (!schema) continue
       const attribute = key.slice(dot + 1)
-      if (!schema.attributes.includes(attribute)) {
-        throw new KeyError('attribute', `'${attribute}' is not an attribute of ${typeName}; its attributes are ${schema.attributes.join(', ')}.`)
+      const names = schema.attributes.map((a) => a.Name)
+      if (!names.includes(attribute)) {
+        throw new KeyError('attribute', `'${attribute}' is not an attribute of ${typeName}; its attributes are ${names.join(', ')}.`)
       }
       return { source: typeName === INSTANCE_INFORMATION ? 'instance' : 'item', typeName, attribute, version: schema.version }
     }

@@ -16,6 +16,7 @@ import { instanceInformationEntry } from './instance-information.js'
 import { decodeNextToken, encodeNextToken, type TokenScope } from './next-token.js'
 import { DEFAULT_PAGE_SIZE } from './paging.js'
 import type { ListInventoryEntriesRequest, ListInventoryEntriesResult } from './shapes.js'
+import { visibleSchema } from './visible-schema.js'
 
 export async function listInventoryEntries(input: ListInventoryEntriesRequest, caller: Caller, deps: Deps): Promise<ListInventoryEntriesResult> {
   const { store } = deps
@@ -57,14 +58,13 @@ export async function listInventoryEntries(input: ListInventoryEntriesRequest, c
 }
 
 async function schemaAttributes(store: Store, p: Partition, typeName: string): Promise<Set<string>> {
-  if (!isCustomType(typeName)) {
-    const definition = awsType(typeName)
-    if (!definition) throw new InvalidTypeNameException(`The type name '${typeName}' is not an inventory type defined by AWS.`)
-    return new Set(definition.attributes.map((a) => a.Name))
+  const schema = await visibleSchema(store, p, typeName)
+  if (!schema) {
+    throw new InvalidTypeNameException(isCustomType(typeName)
+      ? `The inventory type ${typeName} does not exist in this account and region.`
+      : `The type name '${typeName}' is not an inventory type defined by AWS.`)
   }
-  const type = await store.getType(p, typeName)
-  if (type?.state !== 'active') throw new InvalidTypeNameException(`The inventory type ${typeName} does not exist in this account and region.`)
-  return new Set(type.attributes.map((a) => a.Name))
+  return new Set(schema.attributes.map((a) => a.Name))
 }
 
 function checkFilters(filters: InventoryFilter[], attributes: Set<string>, typeName: string): void {

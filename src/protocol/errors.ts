@@ -128,9 +128,3 @@ export class InvalidInventoryGroupException extends AwsError {
 export class InvalidResultAttributeException extends AwsError {
   readonly type = 'InvalidResultAttributeException'
 }
-
-/** An operation of the model that this server does not implement yet. */
-export class NotImplementedException extends AwsError {
-  readonly type = 'NotImplementedException'
-  override readonly status = 501
-}

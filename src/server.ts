@@ -16,6 +16,7 @@ import { RequestDecoder } from './protocol/request-decoder.js'
 import { openPostgresStore } from './store/postgres/postgres-store.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
 import type { Store } from './store/store.js'
+import { CONSOLE_PATH, WebConsole } from './web-console.js'
 
 /** Bodies from this size on are decoded on a worker thread (measured: below it the hop costs more than it saves). */
 const OFFLOAD_BODY_BYTES = 4096
@@ -45,6 +46,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     offloadBytes: OFFLOAD_BODY_BYTES,
     onThreadError: (error) => log.error('request decoding thread failed; it is replaced', { error: String((error as Error)?.stack ?? error) }),
   })
+  const webConsole = new WebConsole()
   let accepting = true
 
   // Node checks request timeouts on this interval (30 s by default, too coarse for short limits).
@@ -55,6 +57,10 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
         operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
         onAnswered: (call) => metrics.answered(call),
       })
+      return
+    }
+    if (webConsole.handles(req)) {
+      webConsole.serve(req, res)
       return
     }
     if (req.method === 'GET' && req.url === '/health') {
@@ -72,7 +78,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       )
       return
     }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ __type: 'NotFound', message: `Nothing is served at ${req.method} ${req.url}; the API is POST /.` }))
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ __type: 'NotFound', message: `Nothing is served at ${req.method} ${req.url}; the API is POST /, the web console is at ${CONSOLE_PATH}/.` }))
   })
   server.requestTimeout = config.requestTimeoutMs
   server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000)
@@ -86,7 +92,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
-  log.info('ssm-inventory listening', { url, store: storeKind, dataDir: config.databaseUrl === undefined ? config.dataDir : undefined, authentication: authenticator.verifies ? 'sigv4' : 'none' })
+  log.info('ssm-inventory listening', { url, store: storeKind, dataDir: config.databaseUrl === undefined ? config.dataDir : undefined, authentication: authenticator.verifies ? 'sigv4' : 'none', console: webConsole.built ? `${url}${CONSOLE_PATH}/` : 'not built' })
 
   let closing: Promise<void> | undefined
   const close = () => {

@@ -16,7 +16,7 @@
  * use node:crypto directly. Calling the SDK's whole `sign()` per request measured ~150 µs,
  * half the cost of a trivial request; this path keeps verification within budget.
  */
-import { createHmac, hash, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import { Hash } from '@smithy/hash-node'
@@ -89,7 +89,9 @@ const ALGORITHM = 'AWS4-HMAC-SHA256'
 const SERVICE = 'ssm'
 const MAX_SKEW_MS = 15 * 60 * 1000
 const REGION = /^[a-z0-9-]{1,64}$/
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
+const HEX_SIGNATURE = /^[0-9a-f]{64}$/
+const SIGNATURE_TAIL = 'Signature='
+const AMZ_DATE = /^(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3])([0-5]\d)([0-5]\d)Z$/
 
 interface ParsedAuthorization {
   accessKeyId: string
@@ -133,11 +135,34 @@ function parseAuthorization(header: string): ParsedAuthorization {
   }
 }
 
-function parseAmzDate(value: string): Date | undefined {
+/** Whether an X-Amz-Date is well formed and names a real moment (no 31 February). */
+function isAmzDate(value: string): boolean {
   const m = AMZ_DATE.exec(value)
-  if (!m) return undefined
-  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])))
-  return Number.isNaN(date.getTime()) ? undefined : date
+  if (!m) return false
+  // Days up to 28 exist in every month; only the rest need the calendar.
+  return Number(m[3]) <= 28 || new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() === Number(m[3])
+}
+
+/**
+ * The accepted X-Amz-Date window (now ± 15 minutes) as two amz-date strings, recomputed once a
+ * second: well-formed amz-dates have a fixed width, so comparing them as strings orders them in time.
+ */
+class SkewWindow {
+  private second = -1
+  earliest = ''
+  latest = ''
+  nowText = ''
+
+  at(nowMs: number): this {
+    const second = Math.floor(nowMs / 1000)
+    if (second !== this.second) {
+      this.second = second
+      this.earliest = amzDate(second * 1000 - MAX_SKEW_MS)
+      this.latest = amzDate(second * 1000 + MAX_SKEW_MS)
+      this.nowText = amzDate(second * 1000)
+    }
+    return this
+  }
 }
 
 function amzDate(ms: number): string {
@@ -186,11 +211,26 @@ export function sdkCanonicalRequest(method: string, rawUrl: string, headers: Rec
  */
 export function buildCanonicalRequest(method: string, rawUrl: string, headers: Record<string, string>, payloadHash: string): string {
   if (rawUrl !== '/') return sdkCanonicalRequest(method, rawUrl, headers, payloadHash)
-  const names = Object.keys(headers).sort()
+  const names = Object.keys(headers)
+  if (!isSorted(names)) names.sort()
   let text = `${method}\n/\n\n`
   for (const name of names) text += `${name}:${canonicalHeaderValue(headers[name])}\n`
   return `${text}\n${names.join(';')}\n${payloadHash}`
 }
+
+function isSorted(names: string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1] > names[i]) return false
+  return true
+}
+
+interface VerifiedCredential {
+  key: AccessKey
+  auth: ParsedAuthorization
+  scope: string
+  signingKey: KeyObject
+  principal: Principal
+}
+
 const EMPTY_BODY_HASH = hash('sha256', '', 'hex')
 
 export class SigV4Authenticator implements Authenticator {
@@ -198,43 +238,77 @@ export class SigV4Authenticator implements Authenticator {
   private readonly keys: Map<string, AccessKey>
 
   /** Signing keys by access key, day, region and service: derived by the SDK once per day. */
-  private readonly signingKeys = new Map<string, Uint8Array>()
+  private readonly signingKeys = new Map<string, KeyObject>()
+  private readonly window = new SkewWindow()
 
   constructor(keys: AccessKey[], private readonly now: () => number) {
     this.keys = new Map(keys.map((key) => [key.accessKeyId, key]))
   }
 
-  private async deriveSigningKey(key: AccessKey, auth: ParsedAuthorization): Promise<Uint8Array> {
-    const signingKey = await getSigningKey(SHA256, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, auth.scopeDate, auth.region, auth.service)
+  private async deriveSigningKey(key: AccessKey, auth: ParsedAuthorization): Promise<KeyObject> {
+    const signingKey = createSecretKey(await getSigningKey(SHA256, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, auth.scopeDate, auth.region, auth.service))
     if (this.signingKeys.size >= 1000) this.signingKeys.clear()
     this.signingKeys.set(signingKeyId(key, auth), signingKey)
     return signingKey
   }
 
-  async authenticate(req: IncomingMessage, body: Buffer): Promise<Principal> {
-    const header = req.headers.authorization
-    if (!header) throw new MissingAuthenticationTokenException('Request is missing Authentication Token')
+  /**
+   * What the part of an Authorization header before `Signature=` establishes (key, scope,
+   * signed headers): a client repeats it on every call of the day, so it is parsed and checked
+   * once. Only prefixes that passed every check are kept.
+   */
+  private readonly credentials = new Map<string, VerifiedCredential>()
+
+  private async credentialOf(header: string): Promise<{ credential: VerifiedCredential; signature: string }> {
+    // Well-formed headers end in `Signature=` and 64 characters; the prefix is everything before.
+    const at = header.length - SIGNATURE_TAIL.length - 64
+    const signatureLast = at > 0 && header.startsWith(SIGNATURE_TAIL, at)
+    const cached = signatureLast ? this.credentials.get(header.slice(0, at)) : undefined
+    if (cached) return { credential: cached, signature: header.slice(at + SIGNATURE_TAIL.length) }
     const auth = parseAuthorization(header)
     const key = this.keys.get(auth.accessKeyId)
     if (!key) throw new UnrecognizedClientException('The security token included in the request is invalid.')
-
-    const dateHeader = req.headers['x-amz-date']
-    if (typeof dateHeader !== 'string') throw new IncompleteSignatureException("Authorization header requires existence of a 'X-Amz-Date' header.")
-    const signedAt = parseAmzDate(dateHeader)
-    if (!signedAt) throw new IncompleteSignatureException(`X-Amz-Date must have the form YYYYMMDDTHHMMSSZ; got '${dateHeader}'.`)
-    const now = this.now()
-    if (signedAt.getTime() < now - MAX_SKEW_MS) {
-      throw new InvalidSignatureException(`Signature expired: ${dateHeader} is now earlier than ${amzDate(now - MAX_SKEW_MS)} (${amzDate(now)} - 15 min.)`)
-    }
-    if (signedAt.getTime() > now + MAX_SKEW_MS) {
-      throw new InvalidSignatureException(`Signature not yet current: ${dateHeader} is still later than ${amzDate(now + MAX_SKEW_MS)} (${amzDate(now)} + 15 min.)`)
-    }
-    if (auth.scopeDate !== dateHeader.slice(0, 8)) {
-      throw new InvalidSignatureException(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${dateHeader.slice(0, 8)}', from '${dateHeader}'.`)
-    }
     if (auth.service !== SERVICE) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SERVICE}'.`)
     for (const required of ['host', 'x-amz-date']) {
       if (!auth.signedHeaders.includes(required)) throw new InvalidSignatureException(`The '${required}' header must be signed.`)
+    }
+    const credential: VerifiedCredential = {
+      key,
+      auth,
+      scope: createScope(auth.scopeDate, auth.region, auth.service),
+      signingKey: this.signingKeys.get(signingKeyId(key, auth)) ?? (await this.deriveSigningKey(key, auth)),
+      principal: Object.freeze({
+        partition: Object.freeze({ account: key.accountId, region: auth.region }),
+        readOnly: key.readOnly,
+        accessKeyId: auth.accessKeyId,
+      }),
+    }
+    // Only the SDKs' form is kept: its prefix alone determines the key, scope and signed headers.
+    if (signatureLast && WELL_FORMED.test(header)) {
+      if (this.credentials.size >= 1000) this.credentials.clear()
+      this.credentials.set(header.slice(0, at), credential)
+    }
+    return { credential, signature: auth.signature }
+  }
+
+  async authenticate(req: IncomingMessage, body: Buffer): Promise<Principal> {
+    const header = req.headers.authorization
+    if (!header) throw new MissingAuthenticationTokenException('Request is missing Authentication Token')
+    const { credential, signature } = await this.credentialOf(header)
+    const { auth } = credential
+
+    const dateHeader = req.headers['x-amz-date']
+    if (typeof dateHeader !== 'string') throw new IncompleteSignatureException("Authorization header requires existence of a 'X-Amz-Date' header.")
+    if (!isAmzDate(dateHeader)) throw new IncompleteSignatureException(`X-Amz-Date must have the form YYYYMMDDTHHMMSSZ; got '${dateHeader}'.`)
+    const window = this.window.at(this.now())
+    if (dateHeader < window.earliest) {
+      throw new InvalidSignatureException(`Signature expired: ${dateHeader} is now earlier than ${window.earliest} (${window.nowText} - 15 min.)`)
+    }
+    if (dateHeader > window.latest) {
+      throw new InvalidSignatureException(`Signature not yet current: ${dateHeader} is still later than ${window.latest} (${window.nowText} + 15 min.)`)
+    }
+    if (auth.scopeDate !== dateHeader.slice(0, 8)) {
+      throw new InvalidSignatureException(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${dateHeader.slice(0, 8)}', from '${dateHeader}'.`)
     }
     const payloadHash = body.length === 0 ? EMPTY_BODY_HASH : sha256Hex(body)
     const declaredHash = req.headers['x-amz-content-sha256']
@@ -249,16 +323,14 @@ export class SigV4Authenticator implements Authenticator {
       headers[name] = Array.isArray(value) ? value.join(',') : value
     }
     const canonicalRequest = buildCanonicalRequest(req.method ?? 'POST', req.url ?? '/', headers, payloadHash)
-    const scope = createScope(auth.scopeDate, auth.region, auth.service)
-    const stringToSign = `${ALGORITHM}\n${dateHeader}\n${scope}\n${sha256Hex(canonicalRequest)}`
-    const signingKey = this.signingKeys.get(signingKeyId(key, auth)) ?? (await this.deriveSigningKey(key, auth))
-    const computed = createHmac('sha256', signingKey).update(stringToSign).digest('hex')
-    const given = Buffer.from(auth.signature)
-    if (given.length !== computed.length || !timingSafeEqual(given, Buffer.from(computed))) {
+    const stringToSign = `${ALGORITHM}\n${dateHeader}\n${credential.scope}\n${sha256Hex(canonicalRequest)}`
+    const computed = createHmac('sha256', credential.signingKey).update(stringToSign).digest()
+    const given = Buffer.from(signature, 'hex')
+    if (!HEX_SIGNATURE.test(signature) || given.length !== computed.length || !timingSafeEqual(given, computed)) {
       throw new InvalidSignatureException(
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
       )
     }
-    return { partition: { account: key.accountId, region: auth.region }, readOnly: key.readOnly, accessKeyId: auth.accessKeyId }
+    return credential.principal
   }
 }

@@ -101,64 +101,24 @@ function content(entries: number): Record<string, string>[] {
 /**
  * A lean HTTP/1.1 keep-alive load generator: pre-built request bytes written to raw
  * sockets, responses read by Content-Length. The load generator shares the machine's two
- * cores with the server; node:http's client would take half a core of them.
+ * cores with the server; node:http's client would take half a core of them. Each of the
+ * `connections` sockets sends what `nextRequest` gives until it gives nothing; every answer
+ * must be 200. Resolves with the number of answers.
  */
-async function blast(url: string, target: string, bodyOf: (n: number) => string, count: number, connections = 16): Promise<number> {
+async function drive(url: string, connections: number, nextRequest: () => string | Buffer | undefined): Promise<number> {
   const { hostname, port } = new URL(url)
-  let next = 1
-  const started = performance.now()
+  let answered = 0
   await Promise.all(Array.from({ length: connections }, () => new Promise<void>((resolve, reject) => {
     const socket = connect(Number(port), hostname)
     let pending: Buffer = Buffer.alloc(0)
     const send = () => {
-      if (next > count) {
+      const request = nextRequest()
+      if (request === undefined) {
         socket.end()
         resolve()
         return
       }
-      const body = bodyOf(next++)
-      socket.write(`POST / HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.${target}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
-    }
-    socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
-      const headerEnd = pending.indexOf('\r\n\r\n')
-      if (headerEnd < 0) return
-      const head = pending.subarray(0, headerEnd).toString()
-      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0)
-      if (pending.length < headerEnd + 4 + length) return
-      if (!head.startsWith('HTTP/1.1 200')) {
-        reject(new Error(`${target}: ${head} ${pending.subarray(headerEnd + 4, headerEnd + 4 + length)}`))
-        return
-      }
-      pending = pending.subarray(headerEnd + 4 + length)
-      send()
-    })
-    socket.on('error', reject)
-    socket.on('connect', send)
-  })))
-  return (performance.now() - started) / 1000
-}
-
-/**
- * Requests per second for `seconds`, replaying one pre-built request on `connections`
- * keep-alive raw sockets (the lean generator above, for a fixed time instead of a count).
- */
-async function replayRate(url: string, request: string, seconds: number, connections = 16): Promise<number> {
-  const { hostname, port } = new URL(url)
-  const bytes = Buffer.from(request)
-  const end = performance.now() + seconds * 1000
-  let count = 0
-  await Promise.all(Array.from({ length: connections }, () => new Promise<void>((resolve, reject) => {
-    const socket = connect(Number(port), hostname)
-    let pending: Buffer = Buffer.alloc(0)
-    const send = () => {
-      if (performance.now() >= end) {
-        socket.end()
-        resolve()
-        return
-      }
-      socket.write(bytes)
+      socket.write(request)
     }
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => {
@@ -173,13 +133,33 @@ async function replayRate(url: string, request: string, seconds: number, connect
         return
       }
       pending = pending.subarray(headerEnd + 4 + length)
-      count++
+      answered++
       send()
     })
     socket.on('error', reject)
     socket.on('connect', send)
   })))
-  return count / seconds
+  return answered
+}
+
+/** Seconds to send `count` calls of one operation, bodies from `bodyOf(1..count)`. */
+async function blast(url: string, target: string, bodyOf: (n: number) => string, count: number, connections = 16): Promise<number> {
+  const { hostname } = new URL(url)
+  let next = 1
+  const started = performance.now()
+  await drive(url, connections, () => {
+    if (next > count) return undefined
+    const body = bodyOf(next++)
+    return `POST / HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.${target}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  })
+  return (performance.now() - started) / 1000
+}
+
+/** Requests per second for `seconds`, replaying one pre-built request. */
+async function replayRate(url: string, request: string, seconds: number, connections = 16): Promise<number> {
+  const bytes = Buffer.from(request)
+  const end = performance.now() + seconds * 1000
+  return (await drive(url, connections, () => (performance.now() < end ? bytes : undefined))) / seconds
 }
 
 async function ingest(url: string, typeName: string, instances: number, entries: number, firstInstance = 1): Promise<number> {

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { CREDENTIAL_ERRORS } from '../connection'
+import type { TokenPaging } from '../hooks'
 
 /** An API error as the service named it (`__type`), or whatever else went wrong. */
 export function describeError(error: unknown): { name: string; message: string } {
@@ -36,13 +37,14 @@ export function ProgressBar({ done, total, label }: { done: number; total: numbe
   )
 }
 
-export function Pager(props: { page: number; hasPrevious: boolean; hasNext: boolean; onPrevious(): void; onNext(): void; children?: ComponentChildren }) {
+/** Previous / next over NextToken pages; `nextToken` is the one the current page returned. */
+export function Pager({ paging, nextToken, children }: { paging: TokenPaging; nextToken: string | undefined; children?: ComponentChildren }) {
   return (
     <nav class="pager" aria-label="Pages">
-      <button type="button" onClick={props.onPrevious} disabled={!props.hasPrevious}>← Previous</button>
-      <span class="page-number">Page {props.page}</span>
-      <button type="button" onClick={props.onNext} disabled={!props.hasNext}>Next →</button>
-      {props.children}
+      <button type="button" onClick={paging.previous} disabled={!paging.hasPrevious}>← Previous</button>
+      <span class="page-number">Page {paging.page}</span>
+      <button type="button" onClick={() => nextToken && paging.next(nextToken)} disabled={nextToken === undefined}>Next →</button>
+      {children}
     </nav>
   )
 }

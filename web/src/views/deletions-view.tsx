@@ -50,13 +50,7 @@ export function DeletionsView({ client, deletionId, onConnection }: Props) {
       <div class="cards" data-testid="deletions-list">
         {deletions.map((deletion) => <DeletionCard key={deletion.DeletionId} deletion={deletion} />)}
       </div>
-      <Pager
-        page={paging.page}
-        hasPrevious={paging.hasPrevious}
-        hasNext={list.data?.NextToken !== undefined}
-        onPrevious={paging.previous}
-        onNext={() => list.data?.NextToken && paging.next(list.data.NextToken)}
-      />
+      <Pager paging={paging} nextToken={list.data?.NextToken} />
     </section>
   )
 }

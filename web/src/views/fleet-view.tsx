@@ -78,13 +78,7 @@ export function FleetView({ client, filters, pageSize, navigate, onConnection }:
           )}
         </tbody>
       </table>
-      <Pager
-        page={paging.page}
-        hasPrevious={paging.hasPrevious}
-        hasNext={page.data?.NextToken !== undefined}
-        onPrevious={paging.previous}
-        onNext={() => page.data?.NextToken && paging.next(page.data.NextToken)}
-      >
+      <Pager paging={paging} nextToken={page.data?.NextToken}>
         <label class="page-size">
           Per page{' '}
           <select value={pageSize} onChange={(e) => apply(filters, Number(e.currentTarget.value))}>

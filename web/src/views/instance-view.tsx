@@ -98,13 +98,7 @@ function Entries(props: { client: SSMClient; instanceId: string; typeName: strin
           </tbody>
         </table>
       </div>
-      <Pager
-        page={paging.page}
-        hasPrevious={paging.hasPrevious}
-        hasNext={page.data?.NextToken !== undefined}
-        onPrevious={paging.previous}
-        onNext={() => page.data?.NextToken && paging.next(page.data.NextToken)}
-      />
+      <Pager paging={paging} nextToken={page.data?.NextToken} />
     </div>
   )
 }

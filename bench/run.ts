@@ -206,6 +206,12 @@ async function latencies(url: string, deletionId: string, until: () => boolean):
   return { describe, list }
 }
 
+/** User plus system CPU seconds a process has used, all threads (from /proc, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
@@ -258,17 +264,30 @@ async function benchAuthentication(): Promise<void> {
     const on: number[] = []
     const off: number[] = []
     const costs: number[] = []
+    // Beside the rates, the server's own CPU time per request (all its threads, from /proc):
+    // what verification adds to the server, whatever the load generator does to the machine.
+    const cpu = { on: { seconds: 0, requests: 0 }, off: { seconds: 0, requests: 0 } }
+    const measured = async (server: ServerProcess, side: 'on' | 'off') => {
+      const before = cpuSeconds(server.child.pid!)
+      const perSecond = await replayRate(server.url, signedRequest, 1.5)
+      cpu[side].seconds += cpuSeconds(server.child.pid!) - before
+      cpu[side].requests += perSecond * 1.5
+      return perSecond
+    }
     for (let round = 0; round < 9; round++) {
       const first = round % 2 === 0
-      const a = await replayRate(first ? verifying.url : open.url, signedRequest, 1.5)
-      const b = await replayRate(first ? open.url : verifying.url, signedRequest, 1.5)
+      const a = await measured(first ? verifying : open, first ? 'on' : 'off')
+      const b = await measured(first ? open : verifying, first ? 'off' : 'on')
       const [withAuth, without] = first ? [a, b] : [b, a]
       on.push(withAuth)
       off.push(without)
       costs.push(1 - withAuth / without)
     }
+    const cpuOn = (cpu.on.seconds / cpu.on.requests) * 1e6
+    const cpuOff = (cpu.off.seconds / cpu.off.requests) * 1e6
     console.log(`5. SigV4 verification (GetInventorySchema, one signed request replayed on 16 raw keep-alive sockets, 9 alternating pairs of 1.5 s rounds)`)
     console.log(`   verification on ${fmt(median(on))} req/s | off ${fmt(median(off))} req/s (medians) | cost ${fmt(median(costs) * 100, 1)} % (median of the paired rounds; range ${fmt(Math.min(...costs) * 100, 1)} to ${fmt(Math.max(...costs) * 100, 1)} %) (target < 15 %)`)
+    console.log(`   server CPU per request: ${fmt(cpuOn, 1)} µs verifying | ${fmt(cpuOff, 1)} µs not verifying | verification adds ${fmt((cpuOn / cpuOff - 1) * 100, 1)} % of the server's work`)
   } finally {
     await open.stop()
     await verifying.stop()

@@ -69,6 +69,7 @@ describe('SigV4 verification with a credentials file', () => {
   after(async () => {
     for (const c of clients) c.destroy()
     await server.stop()
+    removeDir(server.dataDir) // its own schema on PostgreSQL: the data directory is below the keys'
     removeDir(join(keysFile, '..'))
   })
 

@@ -31,9 +31,12 @@ export interface ServerProcess {
 // A test that fails before stopping its server must not leave the process running, which
 // would also keep the test runner waiting: whatever is still running after a file's tests is killed.
 const children = new Set<ChildProcess>()
+/** Schemas being dropped: a file's last hook waits for them, so none outlives its tests. */
+const drops = new Set<Promise<void>>()
 if (process.env.NODE_TEST_CONTEXT) {
-  after(() => {
+  after(async () => {
     for (const child of children) child.kill('SIGKILL')
+    await Promise.all(drops)
   })
 }
 
@@ -50,7 +53,11 @@ export function schemaOf(dataDir: string): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
-  if (ON_POSTGRES) void dropSchema(schemaOf(dir)).catch(() => {})
+  if (ON_POSTGRES) {
+    const drop = dropSchema(schemaOf(dir)).catch(() => {})
+    drops.add(drop)
+    void drop.finally(() => drops.delete(drop))
+  }
 }
 
 export async function startServerProcess(options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {

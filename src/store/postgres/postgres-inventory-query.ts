@@ -5,6 +5,7 @@
  * sqlite-inventory-query.ts; the store conformance suite runs both.
  */
 import type { AggregationKey, AttributeCondition, InstanceQuery } from '../store.js'
+import { visibleItemJoin } from '../visible-item-sql.js'
 
 export class Params {
   readonly values: unknown[] = []
@@ -36,11 +37,6 @@ function predicate(value: string, condition: AttributeCondition, params: Params)
     case 'GreaterThan':
       return `inv_compare(${value}, ${params.add(condition.values[0])}) > 0`
   }
-}
-
-function visibleItemJoin(item: string, type: string): string {
-  return `JOIN types ${type} ON ${type}.account = ${item}.account AND ${type}.region = ${item}.region AND ${type}.type_name = ${item}.type_name
-    AND ${type}.state = 'active' AND ${item}.seq > ${type}.hidden_seq`
 }
 
 function conditionSql(condition: AttributeCondition, params: Params): string {

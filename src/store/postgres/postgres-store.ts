@@ -39,6 +39,7 @@ import type {
   VersionCount,
 } from '../store.js'
 import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
+import { visibleItemJoin } from '../visible-item-sql.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
 import { postgresMigrations } from './postgres-migrations.js'
 
@@ -470,7 +471,7 @@ export class PostgresStore implements Store {
       if (instances.length === 0) return { instances, documents: [], next }
       const items = (await client.query(
         `SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context FROM items i
-         JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name AND t.state = 'active' AND i.seq > t.hidden_seq
+         ${visibleItemJoin('i', 't')}
          WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
          ORDER BY i.instance_id, i.type_name`,
         [p.account, p.region, instances.map((i) => i.instanceId), typeName ?? null],

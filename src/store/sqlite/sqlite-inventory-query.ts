@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3'
 import type { InstanceRow } from '../rows.js'
 import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery } from '../store.js'
+import { visibleItemJoin } from '../visible-item-sql.js'
 
 /** Collects named parameters while SQL text is built. */
 class Params {
@@ -53,12 +54,6 @@ function predicate(value: string, condition: AttributeCondition, params: Params)
     case 'GreaterThan':
       return `inv_compare(${value}, ${params.add(condition.values[0])}) > 0`
   }
-}
-
-/** Visible item: its type is active and the item was written after the type's last deletion. */
-function visibleItemJoin(item: string, type: string): string {
-  return `JOIN types ${type} ON ${type}.account = ${item}.account AND ${type}.region = ${item}.region AND ${type}.type_name = ${item}.type_name
-    AND ${type}.state = 'active' AND ${item}.seq > ${type}.hidden_seq`
 }
 
 function conditionSql(condition: AttributeCondition, params: Params): string {

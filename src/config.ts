@@ -24,6 +24,8 @@ export interface ServerConfig {
   limits: InventoryLimits
   deletion: {
     batchSize: number
+    /** With an automatic batch size on PostgreSQL: the duration each batch is sized for. */
+    batchTargetMs: number
     leaseMs: number
     pollMs: number
     pauseMs: number
@@ -99,8 +101,13 @@ export const settings: Setting[] = [
   { flag: 'max-sub-types', env: 'SSM_INVENTORY_MAX_SUB_TYPES', default: String(defaultLimits.maxSubTypesPerType), help: 'sub-types per type (SubTypeCountLimitExceededException above)', apply: (c, v) => (c.limits.maxSubTypesPerType = integer('max-sub-types', v, 1)) },
   {
     flag: 'deletion-batch-size', env: 'SSM_INVENTORY_DELETION_BATCH_SIZE', default: 'auto',
-    help: 'items deleted per transaction; auto: 200 on SQLite (a batch holds the only writer), 1000 on PostgreSQL (readers never wait on it)',
+    help: 'items deleted per transaction; auto: 200 on SQLite (a batch holds the only writer), on PostgreSQL 1000 first, then sized to take --deletion-batch-target-ms',
     apply: (c, v) => (c.deletion.batchSize = v === 'auto' ? AUTO_BATCH_SIZE : integer('deletion-batch-size', v, 1)),
+  },
+  {
+    flag: 'deletion-batch-target-ms', env: 'SSM_INVENTORY_DELETION_BATCH_TARGET_MS', default: '50',
+    help: 'PostgreSQL, automatic batch size: how long a batch should take (its rows stay locked meanwhile); 100 to 20000 items',
+    apply: (c, v) => (c.deletion.batchTargetMs = integer('deletion-batch-target-ms', v, 1)),
   },
   { flag: 'deletion-pause-ms', env: 'SSM_INVENTORY_DELETION_PAUSE_MS', default: '0', help: 'pause between deletion batches (0: just yield to pending requests)', apply: (c, v) => (c.deletion.pauseMs = integer('deletion-pause-ms', v, 0)) },
   { flag: 'deletion-lease-ms', env: 'SSM_INVENTORY_DELETION_LEASE_MS', default: '30000', help: 'lease of a deletion job; another node takes over a job this long after its last batch', apply: (c, v) => (c.deletion.leaseMs = integer('deletion-lease-ms', v, 100)) },
@@ -120,7 +127,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0,
     credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined,
     limits: { ...defaultLimits },
-    deletion: { batchSize: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
+    deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
   }
   for (const setting of settings) {
     const flag = values[setting.flag]

@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (prom-client), served at GET /metrics: API calls by operation, status
- * and error type with their latency, deletion progress, and the store's size. Each server
+ * and error type with their latency, deletion progress and batches, and the store's size. Each server
  * has its own registry (tests run several in one process).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -14,6 +14,8 @@ export class Metrics {
   private readonly latency: Histogram<'operation'>
   private readonly entriesDeleted: Counter
   private readonly itemsDeleted: Counter
+  private readonly batchSeconds: Histogram
+  private readonly batchSize: Gauge
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, prefix: 'ssm_inventory_' })
@@ -27,6 +29,11 @@ export class Metrics {
     })
     this.itemsDeleted = new Counter({ name: 'ssm_inventory_deleted_items_total', help: 'Inventory items removed by deletion batches of this node', registers: [this.registry] })
     this.entriesDeleted = new Counter({ name: 'ssm_inventory_deleted_entries_total', help: 'Content entries removed by deletion batches of this node', registers: [this.registry] })
+    this.batchSeconds = new Histogram({
+      name: 'ssm_inventory_deletion_batch_duration_seconds', help: 'Time a deletion batch\'s transaction took (its rows stay locked meanwhile)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
+    })
+    this.batchSize = new Gauge({ name: 'ssm_inventory_deletion_batch_size', help: 'Items the latest deletion batch of this node asked for', registers: [this.registry] })
     new Gauge({
       name: 'ssm_inventory_deletions_in_progress', help: 'Deletions not yet Complete, in every account and region of the store', registers: [this.registry],
       async collect() {
@@ -49,5 +56,7 @@ export class Metrics {
   deletionProgress(progress: DeletionProgress): void {
     this.itemsDeleted.inc(progress.itemsDeleted)
     this.entriesDeleted.inc(progress.entriesDeleted)
+    this.batchSeconds.observe(progress.seconds)
+    this.batchSize.set(progress.batchSize)
   }
 }

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { AUTO_BATCH_SIZE, type ServerConfig } from './config.js'
-import { DeletionWorker } from './deletions/deletion-worker.js'
+import { DeletionWorker, type DeletionWorkerOptions } from './deletions/deletion-worker.js'
 import { systemClock, type Clock, type Deps } from './inventory/deps.js'
 import { operations } from './inventory/operations.js'
 import { createLogger, type Logger } from './log.js'
@@ -27,6 +27,18 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
+/**
+ * An explicit batch size is used as given. Automatic: 200 on SQLite, where a batch holds the
+ * only writer and the event loop, so it stays small and fixed; on PostgreSQL a batch blocks
+ * only puts replacing its own rows, so it starts at 1000 and is sized to take the target time.
+ */
+function deletionWorkerOptions(config: ServerConfig, storeKind: 'sqlite' | 'postgres'): DeletionWorkerOptions {
+  const { batchTargetMs, ...options } = config.deletion
+  if (options.batchSize !== AUTO_BATCH_SIZE) return options
+  if (storeKind === 'sqlite') return { ...options, batchSize: 200 }
+  return { ...options, batchSize: 1000, adaptive: { targetMs: batchTargetMs, minSize: 100, maxSize: 20_000 } }
+}
+
 export async function startServer(config: ServerConfig, clock: Clock = systemClock, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // Keys first: a bad credentials file stops the start before anything is opened.
   const authenticator: Authenticator = config.credentialsFile === undefined
@@ -36,9 +48,8 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
     : await openPostgresStore({ url: config.databaseUrl })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
-  const batchSize = config.deletion.batchSize !== AUTO_BATCH_SIZE ? config.deletion.batchSize : storeKind === 'sqlite' ? 200 : 1000
   const metrics = new Metrics(store)
-  const worker = new DeletionWorker(store, clock, { ...config.deletion, batchSize }, log, (progress) => metrics.deletionProgress(progress))
+  const worker = new DeletionWorker(store, clock, deletionWorkerOptions(config, storeKind), log, (progress) => metrics.deletionProgress(progress))
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
   const decoder = new RequestDecoder({
     limits: config.limits,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { DeleteInventoryCommand, DescribeInventoryDeletionsCommand, GetInventorySchemaCommand, PutInventoryCommand, type SSMClient } from '@aws-sdk/client-ssm'
 import { instanceId, sdkClient } from './support/clients.js'
-import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+import { ON_POSTGRES, removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
 
 /** The value of one sample, by metric name and exact label set (as written by prom-client). */
 function sample(text: string, name: string, labels = ''): number | undefined {
@@ -24,7 +24,7 @@ describe('metrics', () => {
     removeDir(server.dataDir)
   })
 
-  it('counts calls by operation and error type, their latency, deletion progress and the store size', async () => {
+  it('counts calls by operation and error type, their latency, deletion progress and batches, and the store size', async () => {
     const content = Array.from({ length: 7 }, (_, i) => ({ Name: `n${i}` }))
     for (let n = 1; n <= 12; n++) {
       await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: 'Custom:Metered', SchemaVersion: '1.0', CaptureTime: '2026-11-01T10:00:00Z', Content: content }] }))
@@ -46,6 +46,9 @@ describe('metrics', () => {
     assert.equal(sample(text, 'ssm_inventory_deleted_items_total'), 12)
     assert.equal(sample(text, 'ssm_inventory_deleted_entries_total'), 84)
     assert.equal(sample(text, 'ssm_inventory_deletions_in_progress'), 0)
+    // The automatic batch size: SQLite's fixed one, or PostgreSQL's first (all 12 items fit in it).
+    assert.equal(sample(text, 'ssm_inventory_deletion_batch_size'), ON_POSTGRES ? 1000 : 200)
+    assert.equal(sample(text, 'ssm_inventory_deletion_batch_duration_seconds_count'), 1)
     assert.ok((sample(text, 'ssm_inventory_store_bytes') ?? 0) > 0)
     assert.ok((sample(text, 'ssm_inventory_process_resident_memory_bytes') ?? 0) > 0)
   })

@@ -14,8 +14,10 @@ import type { Logger } from '../log.js'
 import type { Store } from '../store/store.js'
 
 export interface DeletionWorkerOptions {
-  /** Items deleted per transaction. */
+  /** Items deleted per transaction: every batch's size, or the first one's when `adaptive`. */
   batchSize: number
+  /** Sizes each batch from how long the previous one took; none: every batch is `batchSize`. */
+  adaptive?: AdaptiveBatchPolicy
   /** How long a claimed job stays ours without a heartbeat (each batch renews it). */
   leaseMs: number
   /** How often an idle worker looks for work nobody announced (e.g. a dead node's job). */
@@ -26,8 +28,34 @@ export interface DeletionWorkerOptions {
   pauseMs: number
 }
 
+/**
+ * A batch holds its rows' locks until it commits, so its duration is what a put replacing one
+ * of those items may wait; fewer, larger batches cost fewer transactions. The adaptive policy
+ * aims each batch at `targetMs`, whatever the size of the documents.
+ */
+export interface AdaptiveBatchPolicy {
+  targetMs: number
+  minSize: number
+  maxSize: number
+}
+
+/**
+ * The next batch's size after a batch of `size` items deleted `deleted` of them in
+ * `elapsedMs`: scaled towards the target, by at most a factor of two either way. A batch
+ * that found fewer items than it asked for says nothing about larger ones: no growth then.
+ */
+export function nextBatchSize(size: number, deleted: number, elapsedMs: number, policy: AdaptiveBatchPolicy): number {
+  const wanted = size * (policy.targetMs / Math.max(elapsedMs, 0.001))
+  let next = Math.min(Math.max(wanted, size / 2), size * 2)
+  if (deleted < size) next = Math.min(next, size)
+  return Math.round(Math.min(Math.max(next, policy.minSize), policy.maxSize))
+}
+
 export interface DeletionProgress {
   deletionId: string
+  /** Items the batch asked for, and how long its transaction took. */
+  batchSize: number
+  seconds: number
   itemsDeleted: number
   entriesDeleted: number
   complete: boolean
@@ -98,13 +126,18 @@ export class DeletionWorker {
 
   private async work(deletionId: string): Promise<void> {
     this.log.info('working deletion', { deletionId, owner: this.owner })
+    const { adaptive } = this.options
+    let size = this.options.batchSize
     while (!this.stopping) {
-      const result = await this.store.runDeletionBatch(deletionId, this.owner, this.options.batchSize, this.now(), this.options.leaseMs)
+      const started = performance.now()
+      const result = await this.store.runDeletionBatch(deletionId, this.owner, size, this.now(), this.options.leaseMs)
       if (!result.leaseHeld) {
         this.log.warn('lost the lease of a deletion; another node has it', { deletionId })
         return
       }
-      this.onProgress({ deletionId, ...result })
+      const elapsedMs = performance.now() - started
+      this.onProgress({ deletionId, batchSize: size, seconds: elapsedMs / 1000, ...result })
+      if (adaptive) size = nextBatchSize(size, result.itemsDeleted, elapsedMs, adaptive)
       if (result.complete) {
         this.log.info('deletion complete', { deletionId })
         return

@@ -581,9 +581,8 @@ export class PostgresStore implements Store {
    */
   async runDeletionBatch(deletionId: string, owner: string, batchSize: number, now: number, leaseMs: number): Promise<BatchResult> {
     const client = await this.pool.connect()
-    let open = false
+    let open = true // a transaction to roll back if anything fails
     try {
-      open = true
       const [, locked] = (await client.query(`BEGIN; SELECT * FROM deletions WHERE deletion_id = ${pg.escapeLiteral(deletionId)} FOR UPDATE`)) as unknown as pg.QueryResult<DeletionRow>[]
       const row = locked.rows[0]
       if (!row || row.lease_owner !== owner || row.status === 'Complete') {

@@ -165,11 +165,15 @@ export class PostgresStore implements Store {
     readonly secret: string,
   ) {}
 
-  private async transaction<T>(work: (client: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  /**
+   * `begin` may add statements to BEGIN's round trip (a simple query); `work` gets the last
+   * one's result.
+   */
+  private async transaction<T>(work: (client: Client, begun: pg.QueryResult) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect()
     try {
-      await client.query(begin)
-      const result = await work(client)
+      const results = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[]
+      const result = await work(client, Array.isArray(results) ? results[results.length - 1] : results)
       await client.query('COMMIT')
       return result
     } catch (error) {
@@ -574,24 +578,15 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One batch, one transaction, four round trips: BEGIN with the job's row lock, the delete,
-   * the remaining-items check (only when the batch came up short), and the job's new counts
-   * with COMMIT. The first and last are simple queries with their few values written in
-   * (a deletion id we generated, integers, and a JSON text quoted by pg.escapeLiteral).
+   * One batch, one transaction: BEGIN with the job's row lock in one round trip (the id is
+   * one we generated, quoted besides), the delete, the remaining-items check (only when the
+   * batch came up short), the job's new counts, COMMIT.
    */
   async runDeletionBatch(deletionId: string, owner: string, batchSize: number, now: number, leaseMs: number): Promise<BatchResult> {
-    const client = await this.pool.connect()
-    let open = true // a transaction to roll back if anything fails
-    try {
-      const [, locked] = (await client.query(`BEGIN; SELECT * FROM deletions WHERE deletion_id = ${pg.escapeLiteral(deletionId)} FOR UPDATE`)) as unknown as pg.QueryResult<DeletionRow>[]
-      const row = locked.rows[0]
-      if (!row || row.lease_owner !== owner || row.status === 'Complete') {
-        await client.query('ROLLBACK')
-        open = false
-        return row && row.lease_owner === owner
-          ? { leaseHeld: true, itemsDeleted: 0, entriesDeleted: 0, complete: true }
-          : { leaseHeld: false, itemsDeleted: 0, entriesDeleted: 0, complete: false }
-      }
+    return this.transaction(async (client, locked): Promise<BatchResult> => {
+      const row = locked.rows[0] as DeletionRow | undefined
+      if (!row || row.lease_owner !== owner) return { leaseHeld: false, itemsDeleted: 0, entriesDeleted: 0, complete: false }
+      if (row.status === 'Complete') return { leaseHeld: true, itemsDeleted: 0, entriesDeleted: 0, complete: true }
       const scope = [row.account, row.region, row.type_name, row.lower_seq, row.cutoff_seq]
       // Only rows nobody holds: an item a put is replacing is that put's to count.
       const deleted = (await client.query<{ schema_version: string; entry_count: number }>(
@@ -613,25 +608,14 @@ export class PostgresStore implements Store {
         ? (await client.query(`SELECT EXISTS (SELECT 1 FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5) AS left`, scope)).rows[0].left
         : true
       const complete = !left
-      const update = `UPDATE deletions SET remaining_count = remaining_count - ${deleted.length}, versions = ${pg.escapeLiteral(JSON.stringify(versions))},
-          entries_deleted = entries_deleted + ${entries}, last_update = ${Math.trunc(now)}, status = '${complete ? 'Complete' : 'InProgress'}',
-          lease_expires = ${Math.trunc(now + leaseMs)}
-        WHERE deletion_id = ${pg.escapeLiteral(deletionId)}`
-      if (complete && row.option === 'DeleteSchema') {
-        await client.query(update)
-        await this.finishDeletion(client, { account: row.account, region: row.region }, row.type_name, row.option)
-        await client.query('COMMIT')
-      } else {
-        await client.query(`${update}; COMMIT`)
-      }
-      open = false
+      await client.query(
+        `UPDATE deletions SET remaining_count = remaining_count - $1, versions = $2, entries_deleted = entries_deleted + $3, last_update = $4,
+           status = $5, lease_expires = $6 WHERE deletion_id = $7`,
+        [deleted.length, JSON.stringify(versions), entries, now, complete ? 'Complete' : 'InProgress', now + leaseMs, deletionId],
+      )
+      if (complete) await this.finishDeletion(client, { account: row.account, region: row.region }, row.type_name, (row.option ?? undefined) as DeletionRecord['option'])
       return { leaseHeld: true, itemsDeleted: deleted.length, entriesDeleted: entries, complete }
-    } catch (error) {
-      if (open) await client.query('ROLLBACK').catch(() => {})
-      throw error
-    } finally {
-      client.release()
-    }
+    }, `BEGIN; SELECT * FROM deletions WHERE deletion_id = ${pg.escapeLiteral(deletionId)} FOR UPDATE`)
   }
 
   private async finishDeletion(client: Client, p: Partition, typeName: string, option: DeletionRecord['option']): Promise<void> {

@@ -4,8 +4,17 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import {
+  DeleteInventoryCommand,
+  DescribeInventoryDeletionsCommand,
+  GetInventoryCommand,
+  GetInventorySchemaCommand,
+  ListInventoryEntriesCommand,
+  PutInventoryCommand,
+} from '@aws-sdk/client-ssm'
 import { runCrashHarness } from '../fuzz/crash.js'
 import { runFuzz } from '../fuzz/harness.js'
+import { instanceId, sdkClient } from './support/clients.js'
 import { removeDir, startServerProcess, tempDataDir } from './support/server-process.js'
 
 describe('hardening', () => {
@@ -35,6 +44,61 @@ describe('hardening', () => {
       assert.ok(report.deletionsResumed >= 2, `kills landed in the middle of deletions (${report.deletionsResumed} of ${report.deletionsKilled})`)
     } finally {
       removeDir(dataDir)
+    }
+  })
+
+  it('takes U+0000 and U+0001 wherever a string may hold them, and finds them again (SQLite and PostgreSQL alike)', async () => {
+    const server = await startServerProcess()
+    const ssm = sdkClient(server.url)
+    const type = 'Custom:Odd\u0000Type\u0001'
+    const capture = '2026-11-01T10:00:00Z'
+    try {
+      for (const [n, value] of [[1, 'a\u0000b'], [2, 'a\u0001'], [3, 'a']] as const) {
+        await ssm.send(new PutInventoryCommand({
+          InstanceId: instanceId(n),
+          Items: [
+            { TypeName: type, SchemaVersion: '1.0', CaptureTime: capture, ContentHash: 'hash\u0000', Content: [{ 'Key\u0000': value, Plain: 'p\u0001' }] },
+            { TypeName: 'AWS:InstanceInformation', SchemaVersion: '1.0', CaptureTime: capture, Content: [{ AgentType: `agent${value}`, InstanceStatus: 'Active' }] },
+            { TypeName: 'AWS:ComplianceItem', SchemaVersion: '1.0', CaptureTime: capture, Context: { ExecutionId: 'e\u0000', ExecutionType: 'Command' },
+              Content: [{ ComplianceType: `Kind\u0000${n}`, Id: 'c1', Status: 'COMPLIANT' }] },
+          ],
+        }))
+      }
+      const ids = async (Key: string, Values: string[], Type: 'Equal' | 'BeginWith' | 'GreaterThan' = 'Equal') =>
+        ((await ssm.send(new GetInventoryCommand({ Filters: [{ Key, Values, Type }] }))).Entities ?? []).map((e) => e.Id)
+      assert.deepEqual(await ids(`${type}.Key\u0000`, ['a\u0000b']), [instanceId(1)])
+      assert.deepEqual(await ids(`${type}.Key\u0000`, ['a\u0000', 'a\u0001'], 'BeginWith'), [instanceId(1), instanceId(2)])
+      assert.deepEqual(await ids(`${type}.Key\u0000`, ['a'], 'GreaterThan'), [instanceId(1), instanceId(2)])
+      assert.deepEqual(await ids('AWS:InstanceInformation.AgentType', ['agenta\u0000'], 'BeginWith'), [instanceId(1)])
+      assert.deepEqual(await ids('AWS:InstanceInformation.InstanceId', ['\u0000']), [])
+      const page = await ssm.send(new GetInventoryCommand({ Filters: [{ Key: `${type}.Plain`, Values: ['p\u0001'] }] }))
+      assert.deepEqual(page.Entities?.[0]?.Data?.[type]?.Content, [{ 'Key\u0000': 'a\u0000b', Plain: 'p\u0001' }])
+      assert.equal(page.Entities?.[0]?.Data?.[type]?.ContentHash, 'hash\u0000')
+      const aggregated = await ssm.send(new GetInventoryCommand({ Aggregators: [{ Expression: `${type}.Key\u0000` }] }))
+      assert.deepEqual(aggregated.Entities?.[0]?.Data?.[type]?.Content?.map((c) => c['Key\u0000']), ['a', 'a\u0000b', 'a\u0001'])
+      const entries = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(2), TypeName: type }))
+      assert.deepEqual(entries.Entries, [{ 'Key\u0000': 'a\u0001', Plain: 'p\u0001' }])
+      const schemas = (await ssm.send(new GetInventorySchemaCommand({ TypeName: type }))).Schemas ?? []
+      assert.deepEqual(schemas.map((s) => [s.TypeName, s.Attributes?.map((a) => a.Name)]), [[type, ['Key\u0000', 'Plain']]])
+      const kinds = (await ssm.send(new GetInventorySchemaCommand({ TypeName: 'AWS:ComplianceItem', SubType: true }))).Schemas?.map((s) => s.DisplayName)
+      assert.deepEqual(kinds, ['Kind\u00001', 'Kind\u00002', 'Kind\u00003'])
+
+      const { DeletionId } = await ssm.send(new DeleteInventoryCommand({ TypeName: type, SchemaDeleteOption: 'DeleteSchema' }))
+      let deletion
+      for (let tries = 0; tries < 200; tries++) {
+        deletion = (await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId }))).InventoryDeletions?.[0]
+        if (deletion?.LastStatus === 'Complete') break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      assert.equal(deletion?.TypeName, type)
+      assert.equal(deletion?.LastStatus, 'Complete')
+      assert.deepEqual(deletion?.DeletionSummary, { TotalCount: 3, RemainingCount: 0, SummaryItems: [{ Version: '1.0', Count: 3, RemainingCount: 0 }] })
+      assert.deepEqual((await ssm.send(new GetInventorySchemaCommand({ TypeName: type }))).Schemas, [])
+      assert.doesNotMatch(server.output(), /unexpected error/)
+    } finally {
+      ssm.destroy()
+      await server.stop()
+      removeDir(server.dataDir)
     }
   })
 })

@@ -1,10 +1,66 @@
-/** The store conformance suite on PostgreSQL (each run in its own schema). */
-import { after } from 'node:test'
+/** The store conformance suite on PostgreSQL (each run in its own schema), and its migrations. */
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import pg from 'pg'
+import { postgresMigrations } from '../src/store/postgres/postgres-migrations.js'
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js'
-import { dropSchema, freshSchemaName, schemaUrl } from './support/postgres.js'
+import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
 import { storeConformance } from './store-conformance.js'
 
 const schema = freshSchemaName()
 after(() => dropSchema(schema))
 
 storeConformance('postgres', async () => openPostgresStore({ url: schemaUrl(schema) }))
+
+describe('postgres migrations', () => {
+  it('encodes the U+0001 characters of a database written before strings were encoded', async () => {
+    const legacy = freshSchemaName()
+    const P = { account: '555555555555', region: 'eu-west-1' }
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await client.connect()
+    try {
+      // The schema as the first version left it, with rows that version could hold.
+      await client.query(`CREATE SCHEMA ${legacy}; SET search_path = ${legacy}`)
+      await client.query(postgresMigrations[0])
+      await client.query(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY); INSERT INTO schema_migrations VALUES (1)`)
+      await client.query(`INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen) VALUES ($1, $2, 'i-00000000000000l01', $3, $4, 1, 1)`,
+        [P.account, P.region, 'Stopped\u0001', JSON.stringify({ Agent: 'x\u0001', Note: '\\u0001' })])
+      await client.query(`INSERT INTO types (account, region, type_name, version, attributes, state) VALUES ($1, $2, $3, '1.0', $4, 'active')`,
+        [P.account, P.region, 'Custom:L\u0001', JSON.stringify([{ Name: 'V', DataType: 'string' }, { Name: 'W', DataType: 'string' }])])
+      await client.query(`INSERT INTO sub_types (account, region, type_name, sub_type) VALUES ($1, $2, $3, $4)`, [P.account, P.region, 'Custom:L\u0001', 'S\u0001'])
+      await client.query(
+        `INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, entry_count, seq)
+         VALUES ($1, $2, 'i-00000000000000l01', $3, '1.0', '2026-01-01T00:00:00Z', $4, $5, 1, 1)`,
+        [P.account, P.region, 'Custom:L\u0001', 'h\u0001', JSON.stringify([{ V: 'a\u0001', W: '\\\\u0001 and \\u0001' }])],
+      )
+      await client.query(
+        `INSERT INTO deletions (deletion_id, account, region, type_name, params_digest, status, start_time, last_update, ordinal, lower_seq, cutoff_seq, total_count, remaining_count, versions)
+         VALUES ('00000000-0000-0000-0000-00000000000d', $1, $2, $3, 'x', 'Complete', 1, 1, 1, 0, 0, 0, 0, '[]')`,
+        [P.account, P.region, 'Custom:L\u0001'],
+      )
+    } finally {
+      await client.end()
+    }
+    for (let open = 0; open < 2; open++) {
+      // Twice: the second start finds the migration applied and changes nothing.
+      const store = await openPostgresStore({ url: schemaUrl(legacy) })
+      try {
+        const item = await store.getItem(P, 'i-00000000000000l01', 'Custom:L\u0001')
+        assert.deepEqual(item?.content, [{ V: 'a\u0001', W: '\\\\u0001 and \\u0001' }])
+        assert.equal(item?.contentHash, 'h\u0001')
+        const instance = await store.getInstance(P, 'i-00000000000000l01')
+        assert.deepEqual([instance?.status, instance?.details], ['Stopped\u0001', { Agent: 'x\u0001', Note: '\\u0001' }])
+        assert.deepEqual((await store.listTypes(P, undefined, 10)).items.map((t) => t.typeName), ['Custom:L\u0001'])
+        assert.deepEqual(await store.listSubTypes(P, 'Custom:L\u0001'), ['S\u0001'])
+        assert.equal((await store.getDeletion(P, '00000000-0000-0000-0000-00000000000d'))?.typeName, 'Custom:L\u0001')
+        const matching = await store.queryInventoryPage(P, { conditions: [{ source: 'item', typeName: 'Custom:L\u0001', attribute: 'V', operator: 'Equal', values: ['a\u0001'] }] }, undefined, 10)
+        assert.deepEqual(matching.instances.map((i) => i.instanceId), ['i-00000000000000l01'])
+        const byAgent = await store.aggregate(P, { conditions: [] }, [{ source: 'instance', typeName: 'AWS:InstanceInformation', attribute: 'Agent' }])
+        assert.deepEqual(byAgent, [{ values: ['x\u0001'], instances: 1 }])
+      } finally {
+        await store.close()
+      }
+    }
+    await dropSchema(legacy)
+  })
+})

@@ -211,5 +211,97 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.deepEqual(await store.countGroup(Q, { conditions: [item('Size', 'Exists', ['x'])] }, [item('App', 'Equal', ['b'])]), { total: 2, matching: 1 })
       })
     })
+
+    describe('strings with U+0000 and U+0001 (PostgreSQL text cannot hold U+0000)', () => {
+      const N = { account: '444444444444', region: 'eu-west-1' }
+      const T = 'Custom:Nul\u0000Type'
+      // A literal backslash followed by u0000: text, not the character.
+      const LITERAL = 'lit \\u0000 text'
+      const fleet: [string, Record<string, string>[], Record<string, string>, string][] = [
+        ['i-00000000000000n01', [{ V: 'a\u0000b', 'K\u0000': 'x' }, { V: LITERAL }], { Agent: 'x\u0000y' }, 'Stopped\u0000'],
+        ['i-00000000000000n02', [{ V: 'a\u0001' }], { Agent: 'x\u0001' }, 'Active'],
+        ['i-00000000000000n03', [{ V: 'a', K: 'k' }], { Agent: 'x' }, 'Active'],
+        ['i-00000000000000n04', [{ V: 'a\u0001\u0002' }], { Agent: 'x\u0001\u0002' }, 'Active'],
+      ]
+      const hashes: (string | undefined)[] = []
+      before(async () => {
+        for (const [id, values, details, status] of fleet) {
+          await store.putInventory(N, id, [T], (ctx) => {
+            hashes.push(ctx.storedHash(T))
+            return {
+              types: ctx.types.get(T) ? [] : [{ typeName: T, version: '1.0', attributes: [{ Name: 'V', DataType: 'string' }, { Name: 'K\u0000', DataType: 'string' }, { Name: 'K', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+              items: [{ instanceId: id, typeName: T, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentHash: 'h\u0000\u0001', contentJson: JSON.stringify(values), entryCount: values.length }],
+              subTypes: ctx.types.get(T) ? [] : [{ typeName: T, subType: 'S\u0001' }, { typeName: T, subType: 'S' }, { typeName: T, subType: 'S\u0000' }],
+              instance: { status, details },
+            }
+          }, 1)
+        }
+        for (const name of ['Custom:Nul\u0001', 'Custom:Nul']) await put(store, N, 'i-00000000000000n01', newItem('i-00000000000000n01', name, '1.0', 1))
+        // The same instance and type again: the stored ContentHash must come back exactly.
+        await store.putInventory(N, 'i-00000000000000n01', [T], (ctx) => {
+          hashes.push(ctx.storedHash(T))
+          return { types: [], items: [], subTypes: [], instance: { status: 'Stopped\u0000', details: { Agent: 'x\u0000y' } } }
+        }, 2)
+      })
+      const v = (operator: any, values: string[]) => ({ source: 'item' as const, typeName: T, attribute: 'V', operator, values })
+      const agent = (operator: any, values: string[]) => ({ source: 'instance' as const, typeName: 'AWS:InstanceInformation', attribute: 'Agent', operator, values })
+      const ids = async (...conditions: any[]) => (await store.queryInventoryPage(N, { conditions }, undefined, 50)).instances.map((i) => i.instanceId.slice(-3))
+
+      it('keeps them exactly in types, items, hashes, sub-types and instance records', async () => {
+        const item = await store.getItem(N, 'i-00000000000000n01', T)
+        assert.deepEqual(item?.content, fleet[0][1])
+        assert.equal(item?.contentHash, 'h\u0000\u0001')
+        assert.equal(hashes.at(-1), 'h\u0000\u0001')
+        const page = await store.queryInventoryPage(N, { conditions: [] }, undefined, 50, T)
+        assert.deepEqual(page.documents.map((d) => [d.typeName, JSON.parse(d.contentJson)]), fleet.map(([, values]) => [T, values]))
+        assert.deepEqual(page.instances.map((i) => [i.status, i.details]), fleet.map(([, , details, status]) => [status, details]))
+        assert.deepEqual((await store.getInstance(N, 'i-00000000000000n04'))?.details, { Agent: 'x\u0001\u0002' })
+        assert.deepEqual((await store.getType(N, T))?.attributes.map((a) => a.Name), ['V', 'K\u0000', 'K'])
+        assert.deepEqual(await store.listSubTypes(N, T), ['S', 'S\u0000', 'S\u0001'])
+        assert.deepEqual(await store.countItemsByVersion(N, T), [{ Version: '1.0', Count: 4, RemainingCount: 4 }])
+      })
+
+      it('orders and pages type names by code point', async () => {
+        const names: string[] = []
+        let after: string | undefined
+        do {
+          const page = await store.listTypes(N, after, 1)
+          names.push(...page.items.map((t) => t.typeName))
+          after = page.next
+        } while (after !== undefined)
+        assert.deepEqual(names, ['Custom:Nul', T, 'Custom:Nul\u0001'])
+      })
+
+      it('compares, matches prefixes and orders them as code points', async () => {
+        assert.deepEqual(await ids(v('Equal', ['a\u0000b'])), ['n01'])
+        assert.deepEqual(await ids(v('Equal', ['a\u0001'])), ['n02'])
+        assert.deepEqual(await ids(v('Equal', ['a\u0001\u0002'])), ['n04'])
+        assert.deepEqual(await ids(v('Equal', [LITERAL])), ['n01'])
+        assert.deepEqual(await ids(v('Equal', ['a\u0000'])), [])
+        assert.deepEqual(await ids(v('NotEqual', ['a', 'a\u0001'])), ['n01', 'n04'])
+        assert.deepEqual(await ids(v('BeginWith', ['a\u0000'])), ['n01'])
+        assert.deepEqual(await ids(v('BeginWith', ['a\u0001'])), ['n02', 'n04'])
+        assert.deepEqual(await ids(v('LessThan', ['a\u0001'])), ['n01', 'n03'])
+        assert.deepEqual(await ids(v('GreaterThan', ['a\u0000b'])), ['n01', 'n02', 'n04'])
+        // Attribute names that differ after a U+0000 are different attributes.
+        assert.deepEqual(await ids({ source: 'item', typeName: T, attribute: 'K\u0000', operator: 'Exists', values: [] }), ['n01'])
+        assert.deepEqual(await ids({ source: 'item', typeName: T, attribute: 'K', operator: 'Exists', values: [] }), ['n03'])
+        assert.deepEqual(await ids({ source: 'item', typeName: T, attribute: 'K\u0000', operator: 'Equal', values: ['x'] }), ['n01'])
+        assert.deepEqual(await ids({ source: 'item', typeName: T, attribute: 'K', operator: 'Equal', values: ['x'] }), [])
+        assert.deepEqual(await ids(agent('Equal', ['x\u0000y'])), ['n01'])
+        assert.deepEqual(await ids(agent('BeginWith', ['x\u0001'])), ['n02', 'n04'])
+        assert.deepEqual(await ids({ source: 'instance', typeName: 'AWS:InstanceInformation', attribute: 'InstanceStatus', operator: 'Equal', values: ['Stopped\u0000'] }), ['n01'])
+        assert.deepEqual(await store.countGroup(N, { conditions: [] }, [v('BeginWith', ['a\u0000', 'a\u0001'])]), { total: 4, matching: 3 })
+      })
+
+      it('aggregates them as distinct values in code-point order', async () => {
+        const rows = await store.aggregate(N, { conditions: [] }, [{ source: 'item', typeName: T, attribute: 'V' }])
+        assert.deepEqual(rows.map((r) => r.values[0]), ['a', 'a\u0000b', 'a\u0001', 'a\u0001\u0002', LITERAL])
+        const byAgent = await store.aggregate(N, { conditions: [] }, [{ source: 'instance', typeName: 'AWS:InstanceInformation', attribute: 'Agent' }])
+        assert.deepEqual(byAgent.map((r) => [r.values[0], r.instances]), [['x', 1], ['x\u0000y', 1], ['x\u0001', 1], ['x\u0001\u0002', 1]])
+        const byKey = await store.aggregate(N, { conditions: [] }, [{ source: 'item', typeName: T, attribute: 'K' }])
+        assert.deepEqual(byKey, [{ values: ['k'], instances: 1 }])
+      })
+    })
   })
 }

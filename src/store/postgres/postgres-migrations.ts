@@ -7,6 +7,9 @@
  * Content is `json` (kept as written, key order included), so pages can be spliced into
  * responses as stored; queries read it with json_array_elements.
  */
+/** A `\\u0001` escape in JSON text: not itself escaped (an even run of backslashes before it). */
+const JSON_U0001 = String.raw`'(?<=(?:^|[^\\])(?:\\\\)*)\\u0001'`
+
 export const postgresMigrations: string[] = [
   `
   CREATE TABLE meta (
@@ -100,5 +103,19 @@ export const postgresMigrations: string[] = [
       ELSE 0
     END
   $$;
+  `,
+  // 2: strings are stored encoded (text-encoding.ts). Text could not hold U+0000 before, but
+  // it could hold U+0001, which now needs its two-character form; in JSON documents, only a
+  // `\u0001` escape preceded by an even run of backslashes is one.
+  `
+  UPDATE instances SET status = replace(status, E'\\x01', E'\\x01\\x02') WHERE strpos(status, E'\\x01') > 0;
+  UPDATE instances SET details = regexp_replace(details, ${JSON_U0001}, '\\\\u0001\\\\u0002', 'g') WHERE strpos(details, '\\u0001') > 0;
+  UPDATE types SET type_name = replace(type_name, E'\\x01', E'\\x01\\x02') WHERE strpos(type_name, E'\\x01') > 0;
+  UPDATE sub_types SET type_name = replace(type_name, E'\\x01', E'\\x01\\x02'), sub_type = replace(sub_type, E'\\x01', E'\\x01\\x02')
+    WHERE strpos(type_name, E'\\x01') > 0 OR strpos(sub_type, E'\\x01') > 0;
+  UPDATE items SET type_name = replace(type_name, E'\\x01', E'\\x01\\x02') WHERE strpos(type_name, E'\\x01') > 0;
+  UPDATE items SET content_hash = replace(content_hash, E'\\x01', E'\\x01\\x02') WHERE strpos(content_hash, E'\\x01') > 0;
+  UPDATE items SET content = regexp_replace(content::text, ${JSON_U0001}, '\\\\u0001\\\\u0002', 'g')::json WHERE strpos(content::text, '\\u0001') > 0;
+  UPDATE deletions SET type_name = replace(type_name, E'\\x01', E'\\x01\\x02') WHERE strpos(type_name, E'\\x01') > 0;
   `,
 ]

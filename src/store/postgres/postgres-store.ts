@@ -38,10 +38,11 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
-import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
+import { toDeletion, toInstance as instanceOfRow, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
 import { postgresMigrations } from './postgres-migrations.js'
+import { fromDb, jsonFromDb, jsonToDb, parseJsonFromDb, toDbValue } from './text-encoding.js'
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:port/db; `?schema=name` picks the schema (default ssm_inventory). */
@@ -54,15 +55,37 @@ export class PostgresUnavailableError extends Error {}
 /** A put decided under the shared lock wants to change a type: it is rolled back and redone. */
 class NeedsExclusiveLock extends Error {}
 
-/** BIGINT columns hold epoch milliseconds and sequence numbers: safe as JS numbers. */
+const OID = { bigint: 20, text: 25, json: 114 }
+
+/**
+ * BIGINT columns hold epoch milliseconds and sequence numbers: safe as JS numbers. Text and
+ * JSON results are decoded (text-encoding.ts).
+ */
 const typeParsers = {
   getTypeParser(oid: number, format?: string) {
-    if (oid === 20) return (value: string) => Number(value)
+    if (oid === OID.bigint) return (value: string) => Number(value)
+    if (oid === OID.text) return fromDb
+    if (oid === OID.json) return parseJsonFromDb
     return pg.types.getTypeParser(oid, format as 'text')
   },
 }
 
+/** A connection whose query parameters are encoded as text-encoding.ts says, whichever way a query is called. */
+class EncodingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config, values] = args
+    if (Array.isArray(values)) args[1] = values.map(toDbValue)
+    else if (typeof config === 'object' && config !== null && Array.isArray((config as pg.QueryConfig).values)) {
+      args[0] = { ...config, values: (config as pg.QueryConfig).values!.map(toDbValue) }
+    }
+    return (pg.Client.prototype.query as (...a: unknown[]) => never).apply(this, args)
+  }
+}
+
 type Client = pg.PoolClient
+
+/** Instance details are JSON the database queries: stored encoded (text-encoding.ts). */
+const toInstance = (row: InstanceRow): InstanceRecord => instanceOfRow({ ...row, details: jsonFromDb(row.details) })
 
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
 
@@ -71,7 +94,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const schema = url.searchParams.get('schema') ?? 'ssm_inventory'
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new PostgresUnavailableError(`schema '${schema}' must be lower-case letters, digits and underscores`)
   url.searchParams.delete('schema')
-  const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolSize ?? 10, types: typeParsers, options: `-c search_path=${schema}` })
+  const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolSize ?? 10, Client: EncodingClient, types: typeParsers, options: `-c search_path=${schema}` })
   // An idle connection that breaks must not take the process down; the next query reconnects.
   pool.on('error', () => {})
   try {
@@ -383,7 +406,7 @@ export class PostgresStore implements Store {
       p.region,
       decided.map(({ put }) => put.instanceId),
       decided.map(({ plan }) => plan.instance.status),
-      decided.map(({ put, plan }) => JSON.stringify(plan.instance.details ?? context.instances.get(put.instanceId)?.details ?? {})),
+      decided.map(({ put, plan }) => jsonToDb(JSON.stringify(plan.instance.details ?? context.instances.get(put.instanceId)?.details ?? {}))),
       decided.map(({ put }) => put.now),
     ]
     let itemsCte = ''
@@ -391,7 +414,7 @@ export class PostgresStore implements Store {
       // A multi-row VALUES list: measured twice as fast here as unnest(...) for 10 KiB documents.
       const rows = items.map(({ put, item }) => {
         const at = values.length
-        values.push(put.instanceId, item.typeName, item.schemaVersion, item.captureTime, item.contentHash ?? null, item.contentJson,
+        values.push(put.instanceId, item.typeName, item.schemaVersion, item.captureTime, item.contentHash ?? null, jsonToDb(item.contentJson),
           item.context ? JSON.stringify(item.context) : null, item.entryCount)
         return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}::json, $${at + 7}, $${at + 8}::integer)`
       })
@@ -464,7 +487,7 @@ export class PostgresStore implements Store {
     if (!row) return undefined
     return {
       instanceId: row.instance_id, typeName: row.type_name, schemaVersion: row.schema_version, captureTime: row.capture_time,
-      contentHash: row.content_hash ?? undefined, content: JSON.parse(row.content), context: row.context ? JSON.parse(row.context) : undefined,
+      contentHash: row.content_hash ?? undefined, content: JSON.parse(jsonFromDb(row.content)), context: row.context ? JSON.parse(row.context) : undefined,
     }
   }
 
@@ -485,7 +508,7 @@ export class PostgresStore implements Store {
       )).rows
       const documents: StoredDocument[] = items.map((row) => ({
         instanceId: row.instance_id, typeName: row.type_name, schemaVersion: row.schema_version, captureTime: row.capture_time,
-        contentHash: row.content_hash ?? undefined, contentJson: row.content, context: row.context ? JSON.parse(row.context) : undefined,
+        contentHash: row.content_hash ?? undefined, contentJson: jsonFromDb(row.content), context: row.context ? JSON.parse(row.context) : undefined,
       }))
       return { instances, documents, next }
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')

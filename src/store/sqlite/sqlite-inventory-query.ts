@@ -45,9 +45,10 @@ function predicate(value: string, condition: AttributeCondition, params: Params)
     case 'NotEqual':
       return `(${value} IS NULL OR ${value} NOT IN (${list()}))`
     case 'BeginWith':
+      // As bytes: SQLite's length() of text stops at the first U+0000; UTF-8 byte prefixes are character prefixes.
       return `(${condition.values.map((prefix) => {
-        const p = params.add(prefix)
-        return `substr(${value}, 1, length(${p})) = ${p}`
+        const bytes = Buffer.from(prefix, 'utf8')
+        return `substr(CAST(${value} AS BLOB), 1, ${params.add(bytes.length)}) = ${params.add(bytes)}`
       }).join(' OR ')})`
     case 'LessThan':
       return `inv_compare(${value}, ${params.add(condition.values[0])}) < 0`
@@ -56,23 +57,45 @@ function predicate(value: string, condition: AttributeCondition, params: Params)
   }
 }
 
-function conditionSql(condition: AttributeCondition, params: Params): string {
+/**
+ * Whether a type's entries must be read by exact key. SQLite's JSON paths compare member
+ * names only up to a U+0000 (`$."K"` finds a member "K\u0000x"), so for a type whose
+ * attribute names contain one, members are looked up through json_each, which compares whole keys.
+ */
+type ExactKeys = (typeName: string) => boolean
+
+/** The SQL value of an attribute of the entry `entry` (a json_each row). */
+function entryValue(entry: string, typeName: string, attribute: string, params: Params, exactKeys: ExactKeys): string {
+  return exactKeys(typeName)
+    ? `(SELECT member.value FROM json_each(${entry}.value) member WHERE member.key = ${params.add(attribute)})`
+    : `json_extract(${entry}.value, ${params.add(memberPath(attribute))})`
+}
+
+function conditionSql(condition: AttributeCondition, params: Params, exactKeys: ExactKeys): string {
   if (condition.source === 'instance') return predicate(instanceValue(condition.attribute, params), condition, params)
-  const value = `json_extract(ce.value, ${params.add(memberPath(condition.attribute))})`
+  const value = entryValue('ce', condition.typeName, condition.attribute, params, exactKeys)
   return `EXISTS (SELECT 1 FROM items ci ${visibleItemJoin('ci', 'ct')}, json_each(ci.content) ce
     WHERE ci.account = inst.account AND ci.region = inst.region AND ci.instance_id = inst.instance_id
       AND ci.type_name = ${params.add(condition.typeName)} AND ${predicate(value, condition, params)})`
 }
 
-function conditionsSql(conditions: AttributeCondition[], params: Params): string {
-  return conditions.length === 0 ? '1' : conditions.map((c) => `(${conditionSql(c, params)})`).join(' AND ')
+function conditionsSql(conditions: AttributeCondition[], params: Params, exactKeys: ExactKeys): string {
+  return conditions.length === 0 ? '1' : conditions.map((c) => `(${conditionSql(c, params, exactKeys)})`).join(' AND ')
 }
 
 
 export class SqliteInventoryQueries {
   private readonly cache = new Map<string, Database.Statement>()
+  private readonly nulInAttributeNames: Database.Statement
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    // Attribute names are stored as JSON text: a U+0000 in one is the escape \u0000 there.
+    this.nulInAttributeNames = db.prepare(`SELECT 1 FROM types WHERE account = ? AND region = ? AND type_name = ? AND instr(attributes, '\\u0000') > 0`).pluck()
+  }
+
+  private exactKeys(account: string, region: string): ExactKeys {
+    return (typeName) => this.nulInAttributeNames.get(account, region, typeName) !== undefined
+  }
 
   private statement(sql: string): Database.Statement {
     let statement = this.cache.get(sql)
@@ -86,15 +109,17 @@ export class SqliteInventoryQueries {
 
   queryInstances(account: string, region: string, query: InstanceQuery, after: string, limit: number): InstanceRow[] {
     const params = new Params()
+    const exactKeys = this.exactKeys(account, region)
     const sql = `SELECT inst.instance_id, inst.status, inst.details, inst.first_seen, inst.last_seen FROM instances inst
       WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND inst.instance_id > ${params.add(after)}
-        AND ${conditionsSql(query.conditions, params)}
+        AND ${conditionsSql(query.conditions, params, exactKeys)}
       ORDER BY inst.instance_id LIMIT ${params.add(limit)}`
     return this.statement(sql).all(params.values) as InstanceRow[]
   }
 
   aggregate(account: string, region: string, query: InstanceQuery, keys: AggregationKey[]): AggregationRow[] {
     const params = new Params()
+    const exactKeys = this.exactKeys(account, region)
     const aliases = new Map<string, number>()
     const joins: string[] = []
     const columns = keys.map((key, index) => {
@@ -108,12 +133,12 @@ export class SqliteInventoryQueries {
           ${visibleItemJoin(`a${alias}`, `at${alias}`)}
           JOIN json_each(a${alias}.content) ae${alias}`)
       }
-      return `json_extract(ae${alias}.value, ${params.add(memberPath(key.attribute))}) AS v${index}`
+      return `${entryValue(`ae${alias}`, key.typeName, key.attribute, params, exactKeys)} AS v${index}`
     })
     const names = keys.map((_, index) => `v${index}`)
     const sql = `SELECT ${names.join(', ')}, COUNT(DISTINCT id) AS n FROM (
         SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
-        WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}
+        WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params, exactKeys)}
       ) WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
       GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}`
     const rows = this.statement(sql).raw(true).all(params.values) as unknown[][]
@@ -122,8 +147,9 @@ export class SqliteInventoryQueries {
 
   countGroup(account: string, region: string, query: InstanceQuery, group: AttributeCondition[]): { total: number; matching: number } {
     const params = new Params()
-    const sql = `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN ${conditionsSql(group, params)} THEN 1 ELSE 0 END), 0) AS matching
-      FROM instances inst WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}`
+    const exactKeys = this.exactKeys(account, region)
+    const sql = `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN ${conditionsSql(group, params, exactKeys)} THEN 1 ELSE 0 END), 0) AS matching
+      FROM instances inst WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params, exactKeys)}`
     return this.statement(sql).get(params.values) as { total: number; matching: number }
   }
 }

@@ -109,6 +109,8 @@ const HOSTILE_STRINGS = [
   '', ' ', '\u0000', '\u0007\u001b[31m', '\ud800', '\udfff\ud800', '😀'.repeat(40), 'ǅ̶̡̛͓͇ͅ'.repeat(20), '../../etc/passwd', "'; DROP TABLE items; --",
   '%s%n%x', '${jndi:ldap://x}', '<script>alert(1)</script>', 'a'.repeat(100_000), '\u202e\u2066', 'NaN', '-0', '1e309', 'null', '[]', '{}',
   'Custom:', 'AWS:', 'Custom:' + 'x'.repeat(200), 'i-', 'i-zzzzzzzz', 'mi-' + '0'.repeat(17), '00000000-0000-0000-0000-00000000000G',
+  // Valid where a pattern allows them, so they reach the store (PostgreSQL text cannot hold U+0000).
+  'Custom:Fuzz\u0000', 'Custom:Fuzz\u0001', 'a\u0000b', '\u0001\u0000', '\\u0000',
 ]
 
 function badValues(random: Rng, shape: Shape): unknown[] {
@@ -137,7 +139,7 @@ function badValues(random: Rng, shape: Shape): unknown[] {
     }
     case 'map': {
       const max = shape.max ?? 50
-      values.push({}, Object.fromEntries(Array.from({ length: max + 1 }, (_, i) => [`k${i}`, 'v'])), { ['k'.repeat(65)]: 'v' }, { '': 'v' }, { k: 'v'.repeat(5000) }, { k: 1 })
+      values.push({}, Object.fromEntries(Array.from({ length: max + 1 }, (_, i) => [`k${i}`, 'v'])), { ['k'.repeat(65)]: 'v' }, { '': 'v' }, { k: 'v'.repeat(5000) }, { k: 1 }, { 'k\u0000': 'v\u0000' }, { Name: '\u0001' })
       break
     }
     case 'structure':

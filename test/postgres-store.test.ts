@@ -41,6 +41,7 @@ describe('postgres migrations', () => {
     } finally {
       await client.end()
     }
+    after(() => dropSchema(legacy))
     for (let open = 0; open < 2; open++) {
       // Twice: the second start finds the migration applied and changes nothing.
       const store = await openPostgresStore({ url: schemaUrl(legacy) })
@@ -61,6 +62,5 @@ describe('postgres migrations', () => {
         await store.close()
       }
     }
-    await dropSchema(legacy)
   })
 })

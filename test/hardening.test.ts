@@ -101,4 +101,31 @@ describe('hardening', () => {
       removeDir(server.dataDir)
     }
   })
+
+  it('keeps strings well-formed: a lone surrogate becomes U+FFFD wherever it is sent, and is found as such', async () => {
+    const server = await startServerProcess()
+    const ssm = sdkClient(server.url)
+    const capture = '2026-11-01T10:00:00Z'
+    try {
+      // The SDK writes lone surrogates as JSON escapes (\ud800), as boto3 does.
+      await ssm.send(new PutInventoryCommand({
+        InstanceId: instanceId(1),
+        Items: [{ TypeName: 'Custom:Broken\ud800', SchemaVersion: '1.0', CaptureTime: capture, Content: [{ 'Key\udc00': 'a\ud800b', Plain: 'p' }] }],
+      }))
+      const type = 'Custom:Broken\ufffd'
+      assert.deepEqual((await ssm.send(new GetInventorySchemaCommand({ TypeName: type }))).Schemas?.map((s) => [s.TypeName, s.Attributes?.map((a) => a.Name)]), [[type, ['Key\ufffd', 'Plain']]])
+      assert.deepEqual((await ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(1), TypeName: 'Custom:Broken\ud800' }))).Entries, [{ 'Key\ufffd': 'a\ufffdb', Plain: 'p' }])
+      for (const value of ['a\ud800b', 'a\ufffdb']) {
+        const page = await ssm.send(new GetInventoryCommand({ Filters: [{ Key: `${type}.Key\udc00`, Values: [value] }] }))
+        assert.deepEqual(page.Entities?.map((e) => e.Id), [instanceId(1)])
+      }
+      const aggregated = await ssm.send(new GetInventoryCommand({ Aggregators: [{ Expression: `${type}.Key\ufffd` }] }))
+      assert.deepEqual(aggregated.Entities?.[0]?.Data?.[type]?.Content, [{ 'Key\ufffd': 'a\ufffdb', Count: '1' }])
+      assert.doesNotMatch(server.output(), /unexpected error/)
+    } finally {
+      ssm.destroy()
+      await server.stop()
+      removeDir(server.dataDir)
+    }
+  })
 })

@@ -261,6 +261,21 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.deepEqual(await store.countItemsByVersion(N, T), [{ Version: '1.0', Count: 4, RemainingCount: 4 }])
       })
 
+      it('keeps sub-types as long as a ComplianceType value may be (4,096 characters)', async () => {
+        const LONG = { account: '666666666666', region: 'eu-west-1' }
+        // Incompressible, three bytes per character in UTF-8.
+        let long = ''
+        for (let i = 0; i < 4096; i++) long += String.fromCharCode(0x4e00 + ((i * 7919) % 20000))
+        const twin = `${long.slice(0, 4095)}x`
+        for (const subType of [long, twin, long]) {
+          await store.putInventory(LONG, 'i-00000000000000n05', ['Custom:Long'], (ctx) => ({
+            types: ctx.types.get('Custom:Long') ? [] : [{ typeName: 'Custom:Long', version: '1.0', attributes: [{ Name: 'K', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+            items: [], subTypes: ctx.subTypes('Custom:Long').has(subType) ? [] : [{ typeName: 'Custom:Long', subType }], instance: { status: 'Active' },
+          }), 3)
+        }
+        assert.deepEqual(await store.listSubTypes(LONG, 'Custom:Long'), [long, twin].sort())
+      })
+
       it('orders and pages type names by code point', async () => {
         const names: string[] = []
         let after: string | undefined

@@ -28,11 +28,34 @@ export function decodeRequest(operationName: string, body: Buffer, limits: Inven
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return {}
   if (!isUtf8(body)) throw new SerializationException('The request body is not valid UTF-8.')
+  const text = body.toString('utf8')
+  let value: unknown
   try {
-    return JSON.parse(body.toString('utf8'))
+    value = JSON.parse(text)
   } catch (error) {
     throw new SerializationException(`The request body is not valid JSON: ${(error as Error).message}`)
   }
+  return text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? wellFormed(value) : value
+}
+
+/**
+ * A surrogate escape: the only way a lone surrogate can arrive, UTF-8 having no encoding for
+ * one. Strings are kept as well-formed Unicode, a lone surrogate becoming U+FFFD (as encoding
+ * it to UTF-8 for storage would make it anyway, differently per store); see the README.
+ */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+
+interface WellFormedString {
+  toWellFormed(): string
+}
+
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return (value as unknown as WellFormedString).toWellFormed()
+  if (Array.isArray(value)) return value.map(wellFormed)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, member]) => [(key as unknown as WellFormedString).toWellFormed(), wellFormed(member)]))
+  }
+  return value
 }
 
 /** An AwsError raised on a decoding thread, rebuilt on the main thread with the same answer. */

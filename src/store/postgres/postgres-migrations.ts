@@ -118,4 +118,10 @@ export const postgresMigrations: string[] = [
   UPDATE items SET content = regexp_replace(content::text, ${JSON_U0001}, '\\\\u0001\\\\u0002', 'g')::json WHERE strpos(content::text, '\\u0001') > 0;
   UPDATE deletions SET type_name = replace(type_name, E'\\x01', E'\\x01\\x02') WHERE strpos(type_name, E'\\x01') > 0;
   `,
+  // 3: a sub-type (a ComplianceType value) may be 4,096 characters, more than a B-tree entry
+  // holds (~2,700 bytes): sub-types are unique by digest instead (md5 only tells values apart here).
+  `
+  ALTER TABLE sub_types DROP CONSTRAINT sub_types_pkey;
+  CREATE UNIQUE INDEX sub_types_unique ON sub_types (account, region, type_name, md5(sub_type));
+  `,
 ]

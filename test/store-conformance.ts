@@ -212,6 +212,34 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       })
     })
 
+    describe('LessThan and GreaterThan on values too long or too large for a double', () => {
+      const NUM = { account: '777777777777', region: 'eu-west-1' }
+      const values = ['5', '1e99', '12345678901234567890.5', '1e400', '-1e-400', `1${'0'.repeat(25)}`]
+      before(async () => {
+        for (const [n, value] of values.entries()) {
+          const id = `i-00000000000000u0${n}`
+          await store.putInventory(NUM, id, ['Custom:Num'], (ctx) => ({
+            types: ctx.types.get('Custom:Num') ? [] : [{ typeName: 'Custom:Num', version: '1.0', attributes: [{ Name: 'Size', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+            items: [{ instanceId: id, typeName: 'Custom:Num', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([{ Size: value }]), entryCount: 1 }],
+            subTypes: [], instance: { status: 'Active' },
+          }), 1)
+        }
+      })
+      const matching = async (operator: 'LessThan' | 'GreaterThan', value: string) =>
+        (await store.queryInventoryPage(NUM, { conditions: [{ source: 'item', typeName: 'Custom:Num', attribute: 'Size', operator, values: [value] }] }, undefined, 50))
+          .instances.map((i) => values[Number(i.instanceId.slice(-1))])
+
+      it('compares numbers of up to 20 digits and a two-digit exponent as numbers, anything longer as text', async () => {
+        assert.deepEqual(await matching('GreaterThan', '3'), ['5', '1e99', '12345678901234567890.5'])
+        // Numbers against 1e50, the others as text ('1e400' < '1e50' as text).
+        assert.deepEqual(await matching('LessThan', '1e50'), ['5', '12345678901234567890.5', '1e400', '-1e-400', `1${'0'.repeat(25)}`])
+        // 12345678901234567890.4 and .5 are the same double; '1e400' > '123...' as text.
+        assert.deepEqual(await matching('GreaterThan', '12345678901234567890.4'), ['1e99', '1e400'])
+        assert.deepEqual(await matching('LessThan', '1e400'), ['12345678901234567890.5', '-1e-400', `1${'0'.repeat(25)}`])
+        assert.deepEqual(await matching('GreaterThan', '-1e-400'), values.filter((v) => v !== '-1e-400'))
+      })
+    })
+
     describe('strings with U+0000 and U+0001 (PostgreSQL text cannot hold U+0000)', () => {
       const N = { account: '444444444444', region: 'eu-west-1' }
       const T = 'Custom:Nul\u0000Type'

@@ -124,4 +124,18 @@ export const postgresMigrations: string[] = [
   ALTER TABLE sub_types DROP CONSTRAINT sub_types_pkey;
   CREATE UNIQUE INDEX sub_types_unique ON sub_types (account, region, type_name, md5(sub_type));
   `,
+  // 4: numbers as src/store/value-order.ts reads them (bounded, as doubles): '1e400' overflowed
+  // numeric before and the query failed; 17+ significant digits compared differently from SQLite.
+  `
+  CREATE OR REPLACE FUNCTION inv_compare(a TEXT, b TEXT) RETURNS INTEGER LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+      WHEN a IS NULL OR b IS NULL THEN NULL
+      WHEN a ~ '^-?[0-9]{1,20}(\\.[0-9]{1,20})?([eE][-+]?[0-9]{1,2})?$' AND b ~ '^-?[0-9]{1,20}(\\.[0-9]{1,20})?([eE][-+]?[0-9]{1,2})?$'
+        THEN sign(a::float8 - b::float8)::integer
+      WHEN a COLLATE "C" < b COLLATE "C" THEN -1
+      WHEN a COLLATE "C" > b COLLATE "C" THEN 1
+      ELSE 0
+    END
+  $$;
+  `,
 ]

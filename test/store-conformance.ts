@@ -214,7 +214,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
 
     describe('LessThan and GreaterThan on values too long or too large for a double', () => {
       const NUM = { account: '777777777777', region: 'eu-west-1' }
-      const values = ['5', '1e99', '12345678901234567890.5', '1e400', '-1e-400', `1${'0'.repeat(25)}`]
+      const values = ['5', '1e99', '12345678901234567890.5', '1e400', '-1e-400', `1${'0'.repeat(25)}`, '\ufffd', '\u{1F600}']
       before(async () => {
         for (const [n, value] of values.entries()) {
           const id = `i-00000000000000u0${n}`
@@ -230,13 +230,18 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
           .instances.map((i) => values[Number(i.instanceId.slice(-1))])
 
       it('compares numbers of up to 20 digits and a two-digit exponent as numbers, anything longer as text', async () => {
-        assert.deepEqual(await matching('GreaterThan', '3'), ['5', '1e99', '12345678901234567890.5'])
+        assert.deepEqual(await matching('GreaterThan', '3'), ['5', '1e99', '12345678901234567890.5', '\ufffd', '\u{1F600}'])
         // Numbers against 1e50, the others as text ('1e400' < '1e50' as text).
         assert.deepEqual(await matching('LessThan', '1e50'), ['5', '12345678901234567890.5', '1e400', '-1e-400', `1${'0'.repeat(25)}`])
         // 12345678901234567890.4 and .5 are the same double; '1e400' > '123...' as text.
-        assert.deepEqual(await matching('GreaterThan', '12345678901234567890.4'), ['1e99', '1e400'])
+        assert.deepEqual(await matching('GreaterThan', '12345678901234567890.4'), ['1e99', '1e400', '\ufffd', '\u{1F600}'])
         assert.deepEqual(await matching('LessThan', '1e400'), ['12345678901234567890.5', '-1e-400', `1${'0'.repeat(25)}`])
         assert.deepEqual(await matching('GreaterThan', '-1e-400'), values.filter((v) => v !== '-1e-400'))
+      })
+
+      it('orders text by code point, as SQL does, not by UTF-16 unit (U+1F600 is a surrogate pair)', async () => {
+        assert.deepEqual(await matching('GreaterThan', '\ufffd'), ['\u{1F600}'])
+        assert.deepEqual(await matching('LessThan', '\u{1F600}'), values.slice(0, -1))
       })
     })
 
@@ -326,6 +331,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.deepEqual(await ids(v('BeginWith', ['a\u0001'])), ['n02', 'n04'])
         assert.deepEqual(await ids(v('LessThan', ['a\u0001'])), ['n01', 'n03'])
         assert.deepEqual(await ids(v('GreaterThan', ['a\u0000b'])), ['n01', 'n02', 'n04'])
+
         // Attribute names that differ after a U+0000 are different attributes.
         assert.deepEqual(await ids({ source: 'item', typeName: T, attribute: 'K\u0000', operator: 'Exists', values: [] }), ['n01'])
         assert.deepEqual(await ids({ source: 'item', typeName: T, attribute: 'K', operator: 'Exists', values: [] }), ['n03'])

@@ -1,7 +1,7 @@
 /**
  * The order LessThan and GreaterThan filters use, shared by the domain (in-memory
  * filtering) and the stores (SQL). Inventory values are strings; when both sides read as
- * numbers they compare as numbers ("9" < "10"), otherwise as strings by code unit.
+ * numbers they compare as numbers ("9" < "10"), otherwise as strings by code point.
  *
  * A number here has at most 20 digits before and after the point and a two-digit exponent:
  * its magnitude stays within 1e-119..1e120, where every engine reads it as the same double
@@ -12,5 +12,26 @@ export const NUMERIC_VALUE = /^-?\d{1,20}(\.\d{1,20})?([eE][-+]?\d{1,2})?$/
 
 export function compareInventoryValues(value: string, other: string): number {
   if (NUMERIC_VALUE.test(value) && NUMERIC_VALUE.test(other)) return Math.sign(Number(value) - Number(other))
-  return value < other ? -1 : value > other ? 1 : 0
+  return compareCodePoints(value, other)
+}
+
+/**
+ * Code-point order, as the stores' SQL (SQLite's BINARY, PostgreSQL's "C") orders text.
+ * JavaScript's `<` compares UTF-16 units, which puts characters above U+FFFF (surrogate
+ * pairs, D800-DFFF) before U+E000-U+FFFF; the first differing unit is remapped to fix that.
+ */
+export function compareCodePoints(value: string, other: string): number {
+  const length = Math.min(value.length, other.length)
+  for (let i = 0; i < length; i++) {
+    const a = value.charCodeAt(i)
+    const b = other.charCodeAt(i)
+    if (a !== b) return Math.sign(codePointRank(a) - codePointRank(b))
+  }
+  return Math.sign(value.length - other.length)
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000
+  if (unit >= 0xe000) return unit - 0x800
+  return unit
 }

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import { runCrashHarness } from '../fuzz/crash.js'
 import { runFuzz } from '../fuzz/harness.js'
-import { instanceId, sdkClient } from './support/clients.js'
+import { instanceId, rawCall, sdkClient } from './support/clients.js'
 import { removeDir, startServerProcess, tempDataDir } from './support/server-process.js'
 
 describe('hardening', () => {
@@ -124,6 +124,33 @@ describe('hardening', () => {
       assert.doesNotMatch(server.output(), /unexpected error/)
     } finally {
       ssm.destroy()
+      await server.stop()
+      removeDir(server.dataDir)
+    }
+  })
+
+  it('keeps attribute and group names such as __proto__, constructor and toString as plain names', async () => {
+    const server = await startServerProcess()
+    const call = async (operation: string, body: string | object) => {
+      const answer = await rawCall(server.url, `AmazonSSM.${operation}`, body)
+      assert.equal(answer.status, 200, answer.text)
+      return answer.json
+    }
+    try {
+      // Written by hand: JSON.stringify of an object literal would not carry a __proto__ key.
+      await call('PutInventory', `{"InstanceId":"${instanceId(1)}","Items":[{"TypeName":"Custom:Proto","SchemaVersion":"1.0","CaptureTime":"2026-11-01T10:00:00Z",`
+        + `"Content":[{"__proto__":"x","toString":"t"},{"__proto__":"y","other":"o"}]}]}`)
+      const exists = await call('ListInventoryEntries', { InstanceId: instanceId(1), TypeName: 'Custom:Proto', Filters: [{ Key: 'toString', Values: ['any'], Type: 'Exists' }] })
+      assert.equal(exists.Entries.length, 1, 'only the entry that has toString')
+      assert.ok(Object.hasOwn(exists.Entries[0], '__proto__') && exists.Entries[0].__proto__ === 'x')
+      const aggregated = await call('GetInventory', { Aggregators: [{ Expression: 'Custom:Proto.__proto__' }] })
+      const rows = aggregated.Entities[0].Data['Custom:Proto'].Content
+      assert.deepEqual(rows.map((row: Record<string, string>) => [Object.hasOwn(row, '__proto__') ? row.__proto__ : 'missing', row.Count]), [['x', '1'], ['y', '1']])
+      const grouped = await call('GetInventory', { Aggregators: [{ Groups: [{ Name: '__proto__', Filters: [{ Key: 'Custom:Proto.other', Values: ['o'] }] }] }] })
+      const data = grouped.Entities[0].Data
+      assert.ok(Object.hasOwn(data, '__proto__'), JSON.stringify(grouped))
+      assert.deepEqual(data.__proto__.Content, [{ matchingCount: '1', notMatchingCount: '0' }])
+    } finally {
       await server.stop()
       removeDir(server.dataDir)
     }

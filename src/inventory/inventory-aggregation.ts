@@ -39,7 +39,8 @@ export async function aggregateInventory(
     plans.push(plan)
   }
 
-  const data: Record<string, InventoryResultItem> = {}
+  // Group and attribute names are the caller's ("__proto__" included): null-prototype objects keep them as keys.
+  const data: Record<string, InventoryResultItem> = Object.create(null)
   for (const plan of plans) {
     if (plan.kind === 'groups') {
       for (const group of plan.groups) {
@@ -52,7 +53,7 @@ export async function aggregateInventory(
     const target = contentOf(data, plan.top)
     for (const path of plan.paths) {
       for (const row of await store.aggregate(p, query, path)) {
-        const entry: InventoryEntry = {}
+        const entry: InventoryEntry = Object.create(null)
         path.forEach((key, index) => {
           entry[key.typeName === plan.top.typeName ? key.attribute : `${key.typeName}.${key.attribute}`] = row.values[index]
         })

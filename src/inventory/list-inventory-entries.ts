@@ -50,7 +50,7 @@ export async function listInventoryEntries(input: ListInventoryEntriesRequest, c
     result.CaptureTime = item.captureTime
     entries = item.content
   }
-  const matching = filters.length === 0 ? entries : entries.filter((entry) => filters.every((f) => matchesFilter(entry[f.Key], f)))
+  const matching = filters.length === 0 ? entries : entries.filter((entry) => filters.every((f) => matchesFilter(Object.hasOwn(entry, f.Key) ? entry[f.Key] : undefined, f)))
   const limit = input.MaxResults ?? DEFAULT_PAGE_SIZE
   result.Entries = matching.slice(offset, offset + limit)
   if (offset + limit < matching.length) result.NextToken = encodeNextToken(scope, offset + limit)

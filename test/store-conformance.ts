@@ -212,6 +212,34 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       })
     })
 
+    describe('empty values and prefixes', () => {
+      const EMPTY = { account: '888888888888', region: 'eu-west-1' }
+      before(async () => {
+        for (const [n, entry] of [{ V: '' }, { V: 'x' }, { W: 'y' }].entries()) {
+          const id = `i-00000000000000e0${n}`
+          await store.putInventory(EMPTY, id, ['Custom:E'], (ctx) => ({
+            types: ctx.types.get('Custom:E') ? [] : [{ typeName: 'Custom:E', version: '1.0', attributes: [{ Name: 'V', DataType: 'string' }, { Name: 'W', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+            items: [{ instanceId: id, typeName: 'Custom:E', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([entry]), entryCount: 1 }],
+            subTypes: [], instance: { status: 'Active' },
+          }), 1)
+        }
+      })
+      const matching = async (operator: string, values: string[]) =>
+        (await store.queryInventoryPage(EMPTY, { conditions: [{ source: 'item', typeName: 'Custom:E', attribute: 'V', operator: operator as any, values }] }, undefined, 50))
+          .instances.map((i) => i.instanceId.slice(-2))
+
+      it('treats an empty value as a value and an empty prefix as the prefix of every value', async () => {
+        assert.deepEqual(await matching('BeginWith', ['']), ['00', '01'])
+        assert.deepEqual(await matching('BeginWith', ['x', '']), ['00', '01'])
+        assert.deepEqual(await matching('BeginWith', ['x']), ['01'])
+        assert.deepEqual(await matching('Equal', ['']), ['00'])
+        assert.deepEqual(await matching('NotEqual', ['']), ['01', '02'])
+        assert.deepEqual(await matching('Exists', []), ['00', '01'])
+        assert.deepEqual(await matching('LessThan', ['a']), ['00'])
+        assert.deepEqual(await matching('GreaterThan', ['']), ['01'])
+      })
+    })
+
     describe('LessThan and GreaterThan on values too long or too large for a double', () => {
       const NUM = { account: '777777777777', region: 'eu-west-1' }
       const values = ['5', '1e99', '12345678901234567890.5', '1e400', '-1e-400', `1${'0'.repeat(25)}`, '\ufffd', '\u{1F600}']

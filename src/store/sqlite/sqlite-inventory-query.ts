@@ -46,9 +46,10 @@ function predicate(value: string, condition: AttributeCondition, params: Params)
       return `(${value} IS NULL OR ${value} NOT IN (${list()}))`
     case 'BeginWith':
       // As bytes: SQLite's length() of text stops at the first U+0000; UTF-8 byte prefixes are character prefixes.
+      // Every value starts with '' (and substr() of an empty BLOB is NULL, not an empty BLOB).
       return `(${condition.values.map((prefix) => {
         const bytes = Buffer.from(prefix, 'utf8')
-        return `substr(CAST(${value} AS BLOB), 1, ${params.add(bytes.length)}) = ${params.add(bytes)}`
+        return bytes.length === 0 ? `${value} IS NOT NULL` : `substr(CAST(${value} AS BLOB), 1, ${params.add(bytes.length)}) = ${params.add(bytes)}`
       }).join(' OR ')})`
     case 'LessThan':
       return `inv_compare(${value}, ${params.add(condition.values[0])}) < 0`

@@ -70,7 +70,11 @@ const typeParsers = {
   },
 }
 
-/** A connection whose query parameters are encoded as text-encoding.ts says, whichever way a query is called. */
+/**
+ * A connection whose query parameters are encoded as text-encoding.ts says, whichever way a
+ * query is called (text and values, or a config object). Typed loosely: it passes every one
+ * of pg's overloads through.
+ */
 class EncodingClient extends pg.Client {
   override query(...args: unknown[]): never {
     const [config, values] = args

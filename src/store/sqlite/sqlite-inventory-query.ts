@@ -94,8 +94,14 @@ export class SqliteInventoryQueries {
     this.nulInAttributeNames = db.prepare(`SELECT 1 FROM types WHERE account = ? AND region = ? AND type_name = ? AND instr(attributes, '\\u0000') > 0`).pluck()
   }
 
+  /** For one query: each type is looked up once, however many conditions and keys name it. */
   private exactKeys(account: string, region: string): ExactKeys {
-    return (typeName) => this.nulInAttributeNames.get(account, region, typeName) !== undefined
+    const known = new Map<string, boolean>()
+    return (typeName) => {
+      let exact = known.get(typeName)
+      if (exact === undefined) known.set(typeName, (exact = this.nulInAttributeNames.get(account, region, typeName) !== undefined))
+      return exact
+    }
   }
 
   private statement(sql: string): Database.Statement {

@@ -95,6 +95,10 @@ describe('SigV4 verifier', () => {
     const verifier = new SigV4Authenticator([A], () => at)
     const req = await signedRequest(A, '{}', at)
     await verifier.authenticate(req, Buffer.from('{}'))
-    await rejects(verifier.authenticate(withHeader(req, 'x-amz-date', '20260231T000000Z'), Buffer.from('{}')), 'IncompleteSignatureException', /X-Amz-Date must have the form/)
+    // Twice, around a good request: the verifier remembers only dates that passed the check.
+    for (let i = 0; i < 2; i++) {
+      await rejects(verifier.authenticate(withHeader(req, 'x-amz-date', '20260231T000000Z'), Buffer.from('{}')), 'IncompleteSignatureException', /X-Amz-Date must have the form/)
+      await verifier.authenticate(req, Buffer.from('{}'))
+    }
   })
 })

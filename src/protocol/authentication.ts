@@ -233,6 +233,12 @@ interface VerifiedCredential {
 
 const EMPTY_BODY_HASH = hash('sha256', '', 'hex')
 
+/** Where a well-formed header's `Signature=` and its 64 characters start (the credential prefix ends there); -1 if it does not end so. */
+function signatureTailAt(header: string): number {
+  const at = header.length - SIGNATURE_TAIL.length - 64
+  return at > 0 && header.startsWith(SIGNATURE_TAIL, at) ? at : -1
+}
+
 export class SigV4Authenticator implements Authenticator {
   readonly verifies = true
   private readonly keys: Map<string, AccessKey>
@@ -240,6 +246,7 @@ export class SigV4Authenticator implements Authenticator {
   /** Signing keys by access key, day, region and service: derived by the SDK once per day. */
   private readonly signingKeys = new Map<string, KeyObject>()
   private readonly window = new SkewWindow()
+  private lastWellFormedDate = ''
 
   constructor(keys: AccessKey[], private readonly now: () => number) {
     this.keys = new Map(keys.map((key) => [key.accessKeyId, key]))
@@ -259,12 +266,15 @@ export class SigV4Authenticator implements Authenticator {
    */
   private readonly credentials = new Map<string, VerifiedCredential>()
 
+  /** The credential of a header whose prefix was verified before (no await: the common case stays synchronous). */
+  private cachedCredential(header: string): { credential: VerifiedCredential; signature: string } | undefined {
+    const at = signatureTailAt(header)
+    const cached = at > 0 ? this.credentials.get(header.slice(0, at)) : undefined
+    return cached && { credential: cached, signature: header.slice(at + SIGNATURE_TAIL.length) }
+  }
+
   private async credentialOf(header: string): Promise<{ credential: VerifiedCredential; signature: string }> {
-    // Well-formed headers end in `Signature=` and 64 characters; the prefix is everything before.
-    const at = header.length - SIGNATURE_TAIL.length - 64
-    const signatureLast = at > 0 && header.startsWith(SIGNATURE_TAIL, at)
-    const cached = signatureLast ? this.credentials.get(header.slice(0, at)) : undefined
-    if (cached) return { credential: cached, signature: header.slice(at + SIGNATURE_TAIL.length) }
+    const at = signatureTailAt(header)
     const auth = parseAuthorization(header)
     const key = this.keys.get(auth.accessKeyId)
     if (!key) throw new UnrecognizedClientException('The security token included in the request is invalid.')
@@ -284,7 +294,7 @@ export class SigV4Authenticator implements Authenticator {
       }),
     }
     // Only the SDKs' form is kept: its prefix alone determines the key, scope and signed headers.
-    if (signatureLast && WELL_FORMED.test(header)) {
+    if (at > 0 && WELL_FORMED.test(header)) {
       if (this.credentials.size >= 1000) this.credentials.clear()
       this.credentials.set(header.slice(0, at), credential)
     }
@@ -294,12 +304,16 @@ export class SigV4Authenticator implements Authenticator {
   async authenticate(req: IncomingMessage, body: Buffer): Promise<Principal> {
     const header = req.headers.authorization
     if (!header) throw new MissingAuthenticationTokenException('Request is missing Authentication Token')
-    const { credential, signature } = await this.credentialOf(header)
+    const { credential, signature } = this.cachedCredential(header) ?? (await this.credentialOf(header))
     const { auth } = credential
 
     const dateHeader = req.headers['x-amz-date']
     if (typeof dateHeader !== 'string') throw new IncompleteSignatureException("Authorization header requires existence of a 'X-Amz-Date' header.")
-    if (!isAmzDate(dateHeader)) throw new IncompleteSignatureException(`X-Amz-Date must have the form YYYYMMDDTHHMMSSZ; got '${dateHeader}'.`)
+    // A client sends the same X-Amz-Date for a second's worth of calls: its form is checked once.
+    if (dateHeader !== this.lastWellFormedDate) {
+      if (!isAmzDate(dateHeader)) throw new IncompleteSignatureException(`X-Amz-Date must have the form YYYYMMDDTHHMMSSZ; got '${dateHeader}'.`)
+      this.lastWellFormedDate = dateHeader
+    }
     const window = this.window.at(this.now())
     if (dateHeader < window.earliest) {
       throw new InvalidSignatureException(`Signature expired: ${dateHeader} is now earlier than ${window.earliest} (${window.nowText} - 15 min.)`)

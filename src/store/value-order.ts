@@ -20,7 +20,7 @@ export function compareInventoryValues(value: string, other: string): number {
  * JavaScript's `<` compares UTF-16 units, which puts characters above U+FFFF (surrogate
  * pairs, D800-DFFF) before U+E000-U+FFFF; the first differing unit is remapped to fix that.
  */
-export function compareCodePoints(value: string, other: string): number {
+function compareCodePoints(value: string, other: string): number {
   const length = Math.min(value.length, other.length)
   for (let i = 0; i < length; i++) {
     const a = value.charCodeAt(i)

@@ -46,7 +46,10 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     : new SigV4Authenticator(loadAccessKeys(config.credentialsFile), () => clock.now().getTime())
   const store: Store = config.databaseUrl === undefined
     ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
-    : await openPostgresStore({ url: config.databaseUrl })
+    : await openPostgresStore({
+      url: config.databaseUrl,
+      onConnectionError: (error) => log.warn('a PostgreSQL connection broke; the pool opens a new one when needed', { error: error.message }),
+    })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
   const metrics = new Metrics(store)
   const worker = new DeletionWorker(store, clock, deletionWorkerOptions(config, storeKind), log, (progress) => metrics.deletionProgress(progress))

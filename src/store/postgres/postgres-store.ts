@@ -48,6 +48,11 @@ export interface PostgresStoreOptions {
   /** postgres://user@host:port/db; `?schema=name` picks the schema (default ssm_inventory). */
   url: string
   poolSize?: number
+  /**
+   * A connection broke (the database restarted or failed over, an administrator ended it, the
+   * network dropped). The pool replaces it on next use; this is only told, for the log.
+   */
+  onConnectionError?(error: Error): void
 }
 
 export class PostgresUnavailableError extends Error {}
@@ -98,9 +103,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const schema = url.searchParams.get('schema') ?? 'ssm_inventory'
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new PostgresUnavailableError(`schema '${schema}' must be lower-case letters, digits and underscores`)
   url.searchParams.delete('schema')
-  const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolSize ?? 10, Client: EncodingClient, types: typeParsers, options: `-c search_path=${schema}` })
-  // An idle connection that breaks must not take the process down; the next query reconnects.
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: options.poolSize ?? 10,
+    Client: EncodingClient,
+    types: typeParsers,
+    options: `-c search_path=${schema}`,
+    // What pg_stat_activity shows for this node's connections (an application_name in the URL wins).
+    application_name: `ssm-inventory/${process.pid}`,
+  })
+  // A connection that breaks must not take the process down. pg reports it as an 'error' event:
+  // on the pool while the connection is idle, on the connection itself while it is checked out
+  // (between two queries of a transaction, say), where an event nobody listens to would end the
+  // process. The query in flight, if any, fails on its own; the pool drops the broken connection
+  // when it comes back and opens a new one on demand.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)))
   try {
     await migrate(pool, schema)
   } catch (error) {

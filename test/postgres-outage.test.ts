@@ -1,0 +1,131 @@
+/**
+ * A server on PostgreSQL whose connections the database ends under it (a restart, a failover,
+ * an administrator's pg_terminate_backend): the process stays up, a call caught by the break
+ * gets a 500 InternalServerError (which the SDKs retry) and never a crash or a hang, nothing
+ * acknowledged is lost, and a deletion running meanwhile still finishes with exact counts.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import pg from 'pg'
+import { instanceId } from './support/clients.js'
+import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
+import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+
+const CAPTURE = '2026-11-01T10:00:00Z'
+
+interface Answer {
+  status: number
+  json: Record<string, any>
+}
+
+async function call(url: string, operation: string, body: object): Promise<Answer> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${operation}` }, body: JSON.stringify(body) })
+  return { status: response.status, json: (await response.json()) as Record<string, any> }
+}
+
+const putBody = (n: number, typeName: string) => ({
+  InstanceId: instanceId(n),
+  Items: [{ TypeName: typeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ Name: `item-${n}` }, { Name: 'second' }] }],
+})
+
+/** An answer a break in the database connection may give: success, or AWS's internal error. */
+function assertSucceededOrInternal(answer: Answer, what: string): void {
+  if (answer.status === 200) return
+  assert.equal(answer.status, 500, `${what}: ${JSON.stringify(answer)}`)
+  assert.equal(answer.json.__type, 'InternalServerError', `${what}: ${JSON.stringify(answer)}`)
+}
+
+describe('PostgreSQL ending the server’s connections', () => {
+  const schema = freshSchemaName()
+  let server: ServerProcess
+  let admin: pg.Client
+  let exited = false
+  before(async () => {
+    server = await startServerProcess({ args: ['--database-url', schemaUrl(schema), '--deletion-batch-size', '25', '--deletion-pause-ms', '5', '--deletion-poll-ms', '100'] })
+    server.child.once('exit', () => (exited = true))
+    admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await admin.connect()
+  })
+  after(async () => {
+    await admin.end()
+    if (!exited) await server.stop()
+    removeDir(server.dataDir)
+    await dropSchema(schema)
+  })
+
+  /** Ends every connection of this server (they carry its pid in application_name); how many. */
+  const endConnections = async (): Promise<number> =>
+    Number((await admin.query(`SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = $1`, [`ssm-inventory/${server.child.pid}`])).rows[0].n)
+
+  it('stays up under load, answers each call with success or InternalServerError, and loses nothing acknowledged', async () => {
+    const acknowledged = new Set<number>()
+    let ended = 0
+    let stop = false
+    const breaker = (async () => {
+      while (!stop) {
+        await new Promise((resolve) => setTimeout(resolve, 40))
+        ended += await endConnections()
+      }
+    })()
+    try {
+      await Promise.all(Array.from({ length: 8 }, async (_, client) => {
+        for (let i = 0; i < 60; i++) {
+          const n = client * 1000 + i
+          const answer = await call(server.url, 'PutInventory', putBody(n, 'Custom:Outage'))
+          assertSucceededOrInternal(answer, `put ${n}`)
+          if (answer.status === 200) acknowledged.add(n)
+          if (i % 10 === 0) assertSucceededOrInternal(await call(server.url, 'GetInventorySchema', { TypeName: 'Custom:Outage' }), 'schema read')
+        }
+      }))
+    } finally {
+      stop = true
+      await breaker
+    }
+    assert.ok(ended >= 3, `the test ended only ${ended} connections`)
+    assert.equal(exited, false, `the server exited:\n${server.output()}`)
+    assert.ok(acknowledged.size > 0)
+
+    // Once the database is left alone every call succeeds again, on fresh connections.
+    for (let n = 9000; n < 9020; n++) assert.equal((await call(server.url, 'PutInventory', putBody(n, 'Custom:Outage'))).status, 200)
+    for (const n of acknowledged) {
+      const entries = await call(server.url, 'ListInventoryEntries', { InstanceId: instanceId(n), TypeName: 'Custom:Outage' })
+      assert.equal(entries.status, 200)
+      assert.deepEqual(entries.json.Entries, [{ Name: `item-${n}` }, { Name: 'second' }], `acknowledged put ${n}`)
+    }
+    assert.match(server.output(), /a PostgreSQL connection broke/)
+  })
+
+  it('finishes a deletion whose batches lose their connections, with exact counts', async () => {
+    const items = 1500
+    for (let start = 0; start < items; start += 50) {
+      await Promise.all(Array.from({ length: 50 }, async (_, k) => {
+        const answer = await call(server.url, 'PutInventory', putBody(20_000 + start + k, 'Custom:OutageDelete'))
+        assert.equal(answer.status, 200, JSON.stringify(answer))
+      }))
+    }
+    const started = await call(server.url, 'DeleteInventory', { TypeName: 'Custom:OutageDelete' })
+    assert.equal(started.status, 200, JSON.stringify(started))
+    const deletionId = started.json.DeletionId as string
+
+    let breaks = 0
+    let last: Record<string, any> | undefined
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline) {
+      if (breaks < 5) breaks += (await endConnections()) > 0 ? 1 : 0
+      const answer = await call(server.url, 'DescribeInventoryDeletions', { DeletionId: deletionId })
+      assertSucceededOrInternal(answer, 'describe')
+      if (answer.status === 200) {
+        last = answer.json.InventoryDeletions[0]
+        if (last!.LastStatus === 'Complete') break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 30))
+    }
+    assert.equal(exited, false, `the server exited:\n${server.output()}`)
+    assert.ok(breaks >= 3, `the test broke the connections only ${breaks} times`)
+    assert.equal(last?.LastStatus, 'Complete', JSON.stringify(last))
+    assert.deepEqual(last!.DeletionSummary, { TotalCount: items, RemainingCount: 0, SummaryItems: [{ Version: '1.0', Count: items, RemainingCount: 0 }] })
+    const left = await call(server.url, 'GetInventory', { Filters: [{ Key: 'Custom:OutageDelete.Name', Values: ['item-'], Type: 'BeginWith' }] })
+    assert.equal(left.status, 200)
+    assert.deepEqual(left.json.Entities, [])
+  })
+})

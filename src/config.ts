@@ -17,6 +17,9 @@ export interface ServerConfig {
   decodeThreads: number
   /** PostgreSQL instead of the embedded SQLite file (postgres://user@host:port/db?schema=name). */
   databaseUrl: string | undefined
+  /** PostgreSQL: how long a call waits for a connection, and for a query's answer, before it fails. */
+  databaseConnectTimeoutMs: number
+  databaseQueryTimeoutMs: number
   /** JSON list of the access keys whose signatures are verified; none: any request is accepted. */
   credentialsFile: string | undefined
   /** Serve beyond loopback without a credentials file. */
@@ -80,6 +83,16 @@ export const settings: Setting[] = [
     help: 'PostgreSQL to store into instead of SQLite, e.g. postgres://user@host:5432/db (?schema=name, default ssm_inventory); several servers may share it',
     apply: (c, v) => (c.databaseUrl = v === '' ? undefined : v),
   },
+  {
+    flag: 'database-connect-timeout-ms', env: 'SSM_INVENTORY_DATABASE_CONNECT_TIMEOUT_MS', default: '10000',
+    help: 'PostgreSQL: how long a call waits for a connection (a new one, or a free one of the pool) before it fails with InternalServerError',
+    apply: (c, v) => (c.databaseConnectTimeoutMs = integer('database-connect-timeout-ms', v, 1)),
+  },
+  {
+    flag: 'database-query-timeout-ms', env: 'SSM_INVENTORY_DATABASE_QUERY_TIMEOUT_MS', default: '60000',
+    help: 'PostgreSQL: how long a query may go unanswered before its call fails and its connection is closed (a database behind a network partition never hangs a call); migrations at start are exempt',
+    apply: (c, v) => (c.databaseQueryTimeoutMs = integer('database-query-timeout-ms', v, 1)),
+  },
   { flag: 'data-dir', env: 'SSM_INVENTORY_DATA_DIR', default: './data', help: 'directory of the SQLite database', apply: (c, v) => (c.dataDir = v) },
   {
     flag: 'log-level', env: 'SSM_INVENTORY_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent',
@@ -125,7 +138,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   }
   const config: ServerConfig = {
     host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0,
-    credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined,
+    credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
   }
@@ -149,6 +162,8 @@ export function isLoopback(host: string): boolean {
 }
 
 export function configHelp(): string {
-  const rows = settings.map((s) => `  --${s.flag.padEnd(26)} ${s.env.padEnd(38)} ${s.help}${s.default === '' ? '' : ` (default ${s.default})`}`)
+  const flagWidth = Math.max(...settings.map((s) => s.flag.length))
+  const envWidth = Math.max(...settings.map((s) => s.env.length))
+  const rows = settings.map((s) => `  --${s.flag.padEnd(flagWidth)} ${s.env.padEnd(envWidth)} ${s.help}${s.default === '' ? '' : ` (default ${s.default})`}`)
   return ['Flags (and environment variables):', ...rows].join('\n')
 }

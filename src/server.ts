@@ -48,6 +48,8 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
     : await openPostgresStore({
       url: config.databaseUrl,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
       onConnectionError: (error) => log.warn('a PostgreSQL connection broke; the pool opens a new one when needed', { error: error.message }),
     })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'

@@ -1,10 +1,15 @@
 /**
- * A server on PostgreSQL whose connections the database ends under it (a restart, a failover,
- * an administrator's pg_terminate_backend): the process stays up, a call caught by the break
- * gets a 500 InternalServerError (which the SDKs retry) and never a crash or a hang, nothing
- * acknowledged is lost, and a deletion running meanwhile still finishes with exact counts.
+ * A server on PostgreSQL whose database lets it down:
+ * - the database ends its connections (a restart, a failover, an administrator's
+ *   pg_terminate_backend): the process stays up, a call caught by the break gets a 500
+ *   InternalServerError (which the SDKs retry), nothing acknowledged is lost, and a deletion
+ *   running meanwhile still finishes with exact counts;
+ * - the database stops answering without closing anything (a network partition, played here
+ *   by a TCP relay that stops passing bytes): calls fail within the configured timeouts
+ *   instead of hanging, and succeed again once the database answers.
  */
 import assert from 'node:assert/strict'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import { instanceId } from './support/clients.js'
@@ -127,5 +132,105 @@ describe('PostgreSQL ending the server’s connections', () => {
     const left = await call(server.url, 'GetInventory', { Filters: [{ Key: 'Custom:OutageDelete.Name', Values: ['item-'], Type: 'BeginWith' }] })
     assert.equal(left.status, 200)
     assert.deepEqual(left.json.Entities, [])
+  })
+})
+
+/** A TCP relay to PostgreSQL that can stop passing bytes while keeping every connection open. */
+class FreezableRelay {
+  frozen = false
+  private readonly sockets = new Set<Socket>()
+  private readonly server: Server
+
+  constructor(private readonly target: { host: string; port: number }) {
+    this.server = createServer((client) => {
+      const upstream = connect(target.port, target.host)
+      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+        this.sockets.add(from)
+        from.on('data', (chunk) => {
+          if (!this.frozen) to.write(chunk)
+        })
+        from.on('close', () => {
+          this.sockets.delete(from)
+          to.destroy()
+        })
+        from.on('error', () => {})
+      }
+    })
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as { port: number }).port)))
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    return new Promise((resolve) => this.server.close(() => resolve()))
+  }
+}
+
+describe('PostgreSQL that stops answering', () => {
+  const schema = freshSchemaName()
+  const database = new URL(TEST_DATABASE_URL)
+  const relay = new FreezableRelay({ host: database.hostname, port: Number(database.port || 5432) })
+  let server: ServerProcess
+  let exited = false
+  before(async () => {
+    const port = await relay.listen()
+    const url = new URL(schemaUrl(schema))
+    url.host = `127.0.0.1:${port}`
+    server = await startServerProcess({ args: ['--database-url', url.toString(), '--database-connect-timeout-ms', '500', '--database-query-timeout-ms', '800', '--deletion-poll-ms', '200'] })
+    server.child.once('exit', () => (exited = true))
+  })
+  after(async () => {
+    relay.frozen = false
+    if (!exited) await server.stop()
+    await relay.close()
+    removeDir(server.dataDir)
+    await dropSchema(schema)
+  })
+
+  /** The call's answer and how long it took; a call that hangs fails the test after 10 s. */
+  const timed = async (operation: string, body: object): Promise<Answer & { ms: number }> => {
+    const started = performance.now()
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${operation}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    })
+    return { status: response.status, json: (await response.json()) as Record<string, any>, ms: performance.now() - started }
+  }
+
+  it('fails each call within the timeouts while frozen, and recovers when the database answers again', async () => {
+    for (let n = 0; n < 10; n++) assert.equal((await timed('PutInventory', putBody(n, 'Custom:Frozen'))).status, 200)
+
+    relay.frozen = true
+    const calls: [string, object][] = [
+      ['PutInventory', putBody(100, 'Custom:Frozen')],
+      ['GetInventorySchema', {}],
+      ['GetInventory', {}],
+      ['ListInventoryEntries', { InstanceId: instanceId(1), TypeName: 'Custom:Frozen' }],
+      ['DescribeInventoryDeletions', {}],
+      ['DeleteInventory', { TypeName: 'Custom:Frozen', DryRun: true }],
+      // Twelve puts at once: more than the pool's ten connections, so some wait for a free one.
+      ...Array.from({ length: 12 }, (_, k): [string, object] => ['PutInventory', putBody(200 + k, 'Custom:Frozen')]),
+    ]
+    const answers = await Promise.all(calls.map(([operation, body]) => timed(operation, body)))
+    for (const [k, answer] of answers.entries()) {
+      assert.equal(answer.status, 500, `${calls[k][0]}: ${JSON.stringify(answer)}`)
+      assert.equal(answer.json.__type, 'InternalServerError')
+      assert.ok(answer.ms < 6000, `${calls[k][0]} took ${Math.round(answer.ms)} ms`)
+    }
+
+    relay.frozen = false
+    let recovered: (Answer & { ms: number }) | undefined
+    for (let attempt = 0; attempt < 50 && recovered?.status !== 200; attempt++) {
+      recovered = await timed('PutInventory', putBody(300, 'Custom:Frozen'))
+      if (recovered.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    assert.equal(recovered?.status, 200, JSON.stringify(recovered))
+    const entries = await timed('ListInventoryEntries', { InstanceId: instanceId(5), TypeName: 'Custom:Frozen' })
+    assert.deepEqual(entries.json.Entries, [{ Name: 'item-5' }, { Name: 'second' }])
+    assert.equal(exited, false)
   })
 })

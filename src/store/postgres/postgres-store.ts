@@ -48,6 +48,13 @@ export interface PostgresStoreOptions {
   /** postgres://user@host:port/db; `?schema=name` picks the schema (default ssm_inventory). */
   url: string
   poolSize?: number
+  /** How long to wait for a connection (opening one, or a free one of the pool); default 10 s. */
+  connectTimeoutMs?: number
+  /**
+   * How long a query may go unanswered before it fails and its connection is closed; default
+   * 60 s. Schema migrations at start are exempt (they may rewrite a large table).
+   */
+  queryTimeoutMs?: number
   /**
    * A connection broke (the database restarted or failed over, an administrator ended it, the
    * network dropped). The pool replaces it on next use; this is only told, for the log.
@@ -96,6 +103,16 @@ type Client = pg.PoolClient
 /** Instance details are JSON the database queries: stored encoded (text-encoding.ts). */
 const toInstance = (row: InstanceRow): InstanceRecord => instanceOfRow({ ...row, details: jsonFromDb(row.details) })
 
+/** pg's error when a query outlives query_timeout (it has no code of its own). */
+function isQueryTimeout(error: unknown): error is Error {
+  return error instanceof Error && !(error instanceof pg.DatabaseError) && error.message === 'Query read timeout'
+}
+
+/** A query or a connection that the database did not answer within its timeout (pg's and pg-pool's wording). */
+function isTimeout(error: unknown): error is Error {
+  return isQueryTimeout(error) || (error instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message))
+}
+
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -103,15 +120,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const schema = url.searchParams.get('schema') ?? 'ssm_inventory'
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new PostgresUnavailableError(`schema '${schema}' must be lower-case letters, digits and underscores`)
   url.searchParams.delete('schema')
-  const pool = new pg.Pool({
+  const connection: pg.ClientConfig = {
     connectionString: url.toString(),
-    max: options.poolSize ?? 10,
-    Client: EncodingClient,
     types: typeParsers,
     options: `-c search_path=${schema}`,
     // What pg_stat_activity shows for this node's connections (an application_name in the URL wins).
     application_name: `ssm-inventory/${process.pid}`,
-  })
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  }
+  try {
+    await migrate(connection, schema, options.onConnectionError)
+  } catch (error) {
+    throw new PostgresUnavailableError(`cannot prepare PostgreSQL at ${url.host}${url.pathname} (schema ${schema}): ${(error as Error).message}`)
+  }
+  const pool = new pg.Pool({ ...connection, Client: EncodingClient, max: options.poolSize ?? 10, query_timeout: options.queryTimeoutMs ?? 60_000 })
   // A connection that breaks must not take the process down. pg reports it as an 'error' event:
   // on the pool while the connection is idle, on the connection itself while it is checked out
   // (between two queries of a transaction, say), where an event nobody listens to would end the
@@ -119,18 +141,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // when it comes back and opens a new one on demand.
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)))
-  try {
-    await migrate(pool, schema)
-  } catch (error) {
-    await pool.end()
-    throw new PostgresUnavailableError(`cannot prepare PostgreSQL at ${url.host}${url.pathname} (schema ${schema}): ${(error as Error).message}`)
-  }
   const secret = (await pool.query(`SELECT value FROM meta WHERE key = 'secret'`)).rows[0].value as string
   return new PostgresStore(pool, secret)
 }
 
-async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const client = await pool.connect()
+/** Creates or updates the schema on a connection of its own, without the query timeout. */
+async function migrate(connection: pg.ClientConfig, schema: string, onConnectionError?: (error: Error) => void): Promise<void> {
+  const client: pg.Client = new EncodingClient(connection)
+  client.on('error', (error) => onConnectionError?.(error))
+  await client.connect()
   try {
     await client.query('BEGIN')
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
@@ -147,7 +166,7 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     await client.query('ROLLBACK').catch(() => {})
     throw error
   } finally {
-    client.release()
+    await client.end().catch(() => {})
   }
 }
 
@@ -216,16 +235,21 @@ export class PostgresStore implements Store {
    */
   private async transaction<T>(work: (client: Client, begun: pg.QueryResult) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect()
+    // Set when the connection cannot be trusted any more: the pool then closes it instead of reusing it.
+    let unusable: Error | undefined
     try {
       const results = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[]
       const result = await work(client, Array.isArray(results) ? results[results.length - 1] : results)
       await client.query('COMMIT')
       return result
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {})
+      // After a query timeout the statement may still be running (or the database gone): a
+      // ROLLBACK would only queue behind it. Closing the connection ends the transaction.
+      if (isQueryTimeout(error)) unusable = error
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => (unusable = rollbackError))
       throw error
     } finally {
-      client.release()
+      client.release(unusable)
     }
   }
 
@@ -321,18 +345,29 @@ export class PostgresStore implements Store {
         await this.writeDecided(client, p, decided, context)
         return decided.map(({ put }) => put)
       })
-    } catch {
+    } catch (error) {
+      written = []
+      if (isTimeout(error)) {
+        // The database did not answer in time: trying each put again would take that long per put.
+        for (const put of group) settle(put, error)
+        return
+      }
       // The group's transaction failed as a whole: each put is tried on its own.
       for (const put of group) if (!put.settled && !alone.includes(put)) alone.push(put)
-      written = []
     }
     for (const put of written) settle(put)
     this.noteWrittenPuts(written.length + alone.length)
+    let timedOut: Error | undefined
     for (const put of alone) {
+      if (timedOut) {
+        settle(put, timedOut)
+        continue
+      }
       try {
         await this.writeAlone(put)
         settle(put)
       } catch (error) {
+        if (isTimeout(error)) timedOut = error
         settle(put, error)
       }
     }

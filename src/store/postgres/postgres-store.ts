@@ -108,8 +108,12 @@ function isQueryTimeout(error: unknown): error is Error {
   return error instanceof Error && !(error instanceof pg.DatabaseError) && error.message === 'Query read timeout'
 }
 
-/** A query or a connection that the database did not answer within its timeout (pg's and pg-pool's wording). */
+/**
+ * A query or a connection that the database did not answer within its timeout: pg's and
+ * pg-pool's wording, or the database cancelling the statement itself (statement_timeout).
+ */
 function isTimeout(error: unknown): error is Error {
+  if (error instanceof pg.DatabaseError) return error.code === '57014'
   return isQueryTimeout(error) || (error instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message))
 }
 
@@ -133,7 +137,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   } catch (error) {
     throw new PostgresUnavailableError(`cannot prepare PostgreSQL at ${url.host}${url.pathname} (schema ${schema}): ${(error as Error).message}`)
   }
-  const pool = new pg.Pool({ ...connection, Client: EncodingClient, max: options.poolSize ?? 10, query_timeout: options.queryTimeoutMs ?? 60_000 })
+  const queryTimeoutMs = options.queryTimeoutMs ?? 60_000
+  const pool = new pg.Pool({
+    ...connection,
+    Client: EncodingClient,
+    max: options.poolSize ?? 10,
+    query_timeout: queryTimeoutMs,
+    // The database's side of the same limit: a statement still running after we gave up on it is
+    // cancelled, and a transaction whose connection we closed across a partition (PostgreSQL may
+    // not see it go for a long time) stops holding its locks.
+    options: `${connection.options} -c statement_timeout=${queryTimeoutMs} -c idle_in_transaction_session_timeout=${queryTimeoutMs}`,
+  })
   // A connection that breaks must not take the process down. pg reports it as an 'error' event:
   // on the pool while the connection is idle, on the connection itself while it is checked out
   // (between two queries of a transaction, say), where an event nobody listens to would end the

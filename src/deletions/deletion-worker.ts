@@ -133,6 +133,8 @@ export class DeletionWorker {
       const result = await this.store.runDeletionBatch(deletionId, this.owner, size, this.now(), this.options.leaseMs)
       if (!result.leaseHeld) {
         this.log.warn('lost the lease of a deletion; another node has it', { deletionId })
+        // Its holder works it now: look again only after a poll interval, never in a tight loop.
+        await this.idle()
         return
       }
       const elapsedMs = performance.now() - started

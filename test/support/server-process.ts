@@ -60,10 +60,25 @@ export function removeDir(dir: string): void {
   }
 }
 
-export async function startServerProcess(options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export interface ServerProcessOptions {
+  dataDir?: string
+  args?: string[]
+  env?: Record<string, string>
+  /**
+   * No file the server writes may grow past this many KiB: writes beyond fail as on a full
+   * disk (bash's `ulimit -f`, with SIGXFSZ ignored so that the write fails instead of killing).
+   */
+  fileSizeLimitKiB?: number
+}
+
+export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? tempDataDir()
   const storeArgs = ON_POSTGRES && !(options.args ?? []).includes('--database-url') ? ['--database-url', schemaUrl(schemaOf(dataDir))] : []
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...storeArgs, ...(options.args ?? [])], {
+  const command = [process.execPath, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...storeArgs, ...(options.args ?? [])]
+  const [file, ...args] = options.fileSizeLimitKiB === undefined
+    ? command
+    : ['bash', '-c', `ulimit -f ${options.fileSizeLimitKiB} && trap '' XFSZ && exec "$@"`, 'bash', ...command]
+  const child = spawn(file, args, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -349,7 +349,10 @@ export class SqliteStore implements Store {
   }
 
   async claimDeletion(owner: string, now: number, leaseMs: number): Promise<string | undefined> {
-    const row = this.sql.claimDeletion.get(owner, now + leaseMs, owner, now) as { deletion_id: string } | undefined
+    // In a transaction of its own: an UPDATE ... RETURNING read with get() in autocommit mode
+    // commits when the statement is reset, and a failure there (disk full, busy) goes unreported,
+    // so the claim would seem taken while nothing was written. COMMIT reports it.
+    const row = this.db.transaction(() => this.sql.claimDeletion.get(owner, now + leaseMs, owner, now)).immediate() as { deletion_id: string } | undefined
     return row?.deletion_id
   }
 

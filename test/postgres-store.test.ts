@@ -13,6 +13,20 @@ after(() => dropSchema(schema))
 storeConformance('postgres', async () => openPostgresStore({ url: schemaUrl(schema) }))
 
 describe('postgres migrations', () => {
+  it('refuses a schema written by a newer version', async () => {
+    const newerSchema = freshSchemaName()
+    const newer = postgresMigrations.length + 1
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await client.connect()
+    try {
+      await client.query(`CREATE SCHEMA ${newerSchema}; CREATE TABLE ${newerSchema}.schema_migrations (version INTEGER PRIMARY KEY); INSERT INTO ${newerSchema}.schema_migrations VALUES (${newer})`)
+    } finally {
+      await client.end()
+    }
+    after(() => dropSchema(newerSchema))
+    await assert.rejects(openPostgresStore({ url: schemaUrl(newerSchema) }), new RegExp(`written by a newer ssm-inventory \\(schema version ${newer}; this version knows up to ${postgresMigrations.length}\\)`))
+  })
+
   it('encodes the U+0001 characters of a database written before strings were encoded', async () => {
     const legacy = freshSchemaName()
     const P = { account: '555555555555', region: 'eu-west-1' }

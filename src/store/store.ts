@@ -256,3 +256,11 @@ export interface Store {
 
   close(): Promise<void>
 }
+
+/**
+ * Why a store refuses to open data whose schema is newer than this build knows (a node of an
+ * older version started after a newer one migrated the database): its queries could misread it.
+ */
+export function newerSchemaMessage(where: string, applied: number, known: number): string {
+  return `${where} was written by a newer ssm-inventory (schema version ${applied}; this version knows up to ${known}): run that version or a later one`
+}

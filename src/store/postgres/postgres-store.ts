@@ -38,6 +38,7 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
+import { newerSchemaMessage } from '../store.js'
 import { toDeletion, toInstance as instanceOfRow, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
@@ -170,6 +171,7 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (version INTEGER PRIMARY KEY)`)
     const applied = Number((await client.query(`SELECT COALESCE(MAX(version), 0) AS v FROM ${schema}.schema_migrations`)).rows[0].v)
+    if (applied > postgresMigrations.length) throw new Error(newerSchemaMessage(`schema ${schema}`, applied, postgresMigrations.length))
     for (let version = applied; version < postgresMigrations.length; version++) {
       await client.query(postgresMigrations[version])
       await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [version + 1])

@@ -32,6 +32,7 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
+import { newerSchemaMessage } from '../store.js'
 import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { compareInventoryValues } from '../value-order.js'
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js'
@@ -67,13 +68,19 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   db.pragma('foreign_keys = ON')
   db.function('inv_compare', { deterministic: true }, (value: unknown, other: unknown) =>
     value === null || other === null ? null : compareInventoryValues(String(value), String(other)))
-  migrate(db)
+  try {
+    migrate(db, options.path)
+  } catch (error) {
+    db.close()
+    throw error
+  }
   const checkpointer = options.path === ':memory:' ? undefined : startCheckpointer(options.path, options.checkpointIntervalMs ?? 200)
   return new SqliteStore(db, checkpointer)
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, path: string): void {
   const applied = db.pragma('user_version', { simple: true }) as number
+  if (applied > sqliteMigrations.length) throw new Error(newerSchemaMessage(path, applied, sqliteMigrations.length))
   for (let version = applied; version < sqliteMigrations.length; version++) {
     db.transaction(() => {
       db.exec(sqliteMigrations[version])

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
-import { instanceId } from './support/clients.js'
+import { instanceId, rawCall } from './support/clients.js'
 import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
 import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
 
@@ -23,10 +23,7 @@ interface Answer {
   json: Record<string, any>
 }
 
-async function call(url: string, operation: string, body: object): Promise<Answer> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${operation}` }, body: JSON.stringify(body) })
-  return { status: response.status, json: (await response.json()) as Record<string, any> }
-}
+const call = (url: string, operation: string, body: object): Promise<Answer> => rawCall(url, `AmazonSSM.${operation}`, body)
 
 const putBody = (n: number, typeName: string) => ({
   InstanceId: instanceId(n),
@@ -192,13 +189,8 @@ describe('PostgreSQL that stops answering', () => {
   /** The call's answer and how long it took; a call that hangs fails the test after 10 s. */
   const timed = async (operation: string, body: object): Promise<Answer & { ms: number }> => {
     const started = performance.now()
-    const response = await fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${operation}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    })
-    return { status: response.status, json: (await response.json()) as Record<string, any>, ms: performance.now() - started }
+    const answer = await rawCall(server.url, `AmazonSSM.${operation}`, body, {}, 10_000)
+    return { ...answer, ms: performance.now() - started }
   }
 
   it('fails each call within the timeouts while frozen, and recovers when the database answers again', async () => {

@@ -9,22 +9,14 @@ import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { instanceId } from './support/clients.js'
+import { instanceId, rawCall } from './support/clients.js'
 import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
 const CAPTURE = '2026-11-01T10:00:00Z'
 const ITEMS = 30
 
-async function call(url: string, operation: string, body: object): Promise<{ status: number; json: Record<string, any> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${operation}` },
-    body: JSON.stringify(body),
-    // A server that stopped answering fails the test instead of holding it.
-    signal: AbortSignal.timeout(5000),
-  })
-  return { status: response.status, json: (await response.json()) as Record<string, any> }
-}
+/** A server that stopped answering fails the test instead of holding it. */
+const call = (url: string, operation: string, body: object) => rawCall(url, `AmazonSSM.${operation}`, body, {}, 5000)
 
 async function until<T>(what: string, attempt: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms

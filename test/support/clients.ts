@@ -81,12 +81,16 @@ export function awsCli(url: string, args: string[], options: ClientIdentity = {}
   })
 }
 
-/** Raw AWS JSON 1.1 call over fetch, for what the SDKs will not send. */
-export async function rawCall(url: string, target: string, body: string | Buffer | object, headers: Record<string, string> = {}) {
+/**
+ * Raw AWS JSON 1.1 call over fetch, for what the SDKs will not send. A server that does not
+ * answer within `timeoutMs` fails the call (and so the test) instead of holding it.
+ */
+export async function rawCall(url: string, target: string, body: string | Buffer | object, headers: Record<string, string> = {}, timeoutMs = 30_000) {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, ...headers },
     body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
   })
   const text = await response.text()
   let json: any

@@ -84,6 +84,10 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       res.writeHead(accepting ? 200 : 503, { 'content-type': 'application/json' }).end(body)
       return
     }
+    if (req.method === 'GET' && req.url === '/ready') {
+      void readiness(store, storeKind, accepting).then(({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
+      return
+    }
     if (req.method === 'GET' && req.url === '/metrics') {
       metrics.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
@@ -127,4 +131,28 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     return closing
   }
   return { url, store, close }
+}
+
+/** How long GET /ready waits for the database before it says the node is not ready. */
+const READY_TIMEOUT_MS = 2000
+
+/**
+ * GET /ready, for load balancers: 200 while this node can reach its database (a trivial query
+ * answered within READY_TIMEOUT_MS), 503 otherwise or while draining. GET /health stays the
+ * process's own liveness, so an orchestrator does not restart nodes for a database outage.
+ */
+async function readiness(store: Store, storeKind: string, accepting: boolean): Promise<{ status: number; body: object }> {
+  if (!accepting) return { status: 503, body: { status: 'draining', store: storeKind } }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS)
+  })
+  try {
+    await Promise.race([store.ping(), timeout])
+    return { status: 200, body: { status: 'ready', store: storeKind } }
+  } catch (error) {
+    return { status: 503, body: { status: 'unavailable', store: storeKind, error: (error as Error).message } }
+  } finally {
+    clearTimeout(timer)
+  }
 }

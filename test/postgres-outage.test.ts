@@ -208,6 +208,15 @@ describe('PostgreSQL that stops answering', () => {
       ...Array.from({ length: 12 }, (_, k): [string, object] => ['PutInventory', putBody(200 + k, 'Custom:Frozen')]),
     ]
     const answers = await Promise.all(calls.map(([operation, body]) => timed(operation, body)))
+    // A load balancer sees that this node cannot serve; the process itself is alive.
+    const readyStarted = performance.now()
+    const ready = await fetch(`${server.url}/ready`, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(ready.status, 503)
+    const readiness = (await ready.json()) as Record<string, string>
+    assert.deepEqual([readiness.status, readiness.store], ['unavailable', 'postgres'])
+    assert.match(readiness.error, /timeout|did not answer/)
+    assert.ok(performance.now() - readyStarted < 4000)
+    assert.equal((await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) })).status, 200)
     for (const [k, answer] of answers.entries()) {
       assert.equal(answer.status, 500, `${calls[k][0]}: ${JSON.stringify(answer)}`)
       assert.equal(answer.json.__type, 'InternalServerError')
@@ -221,6 +230,7 @@ describe('PostgreSQL that stops answering', () => {
       if (recovered.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
     }
     assert.equal(recovered?.status, 200, JSON.stringify(recovered))
+    assert.equal((await fetch(`${server.url}/ready`)).status, 200)
     const entries = await timed('ListInventoryEntries', { InstanceId: instanceId(5), TypeName: 'Custom:Frozen' })
     assert.deepEqual(entries.json.Entries, [{ Name: 'item-5' }, { Name: 'second' }])
     assert.equal(exited, false)

@@ -22,6 +22,12 @@ describe('AWS JSON 1.1 protocol', () => {
     assert.deepEqual(await response.json(), { status: 'ok', store: ON_POSTGRES ? 'postgres' : 'sqlite' })
   })
 
+  it('answers GET /ready with 200 while the database answers', async () => {
+    const response = await fetch(`${server.url}/ready`)
+    assert.equal(response.status, 200)
+    assert.deepEqual(await response.json(), { status: 'ready', store: ON_POSTGRES ? 'postgres' : 'sqlite' })
+  })
+
   it('puts a request id on every response, success or error', async () => {
     const ok = await rawCall(server.url, 'AmazonSSM.GetInventorySchema', {})
     assert.equal(ok.status, 200)

@@ -152,6 +152,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       assert.ok(inProgress >= 1)
       assert.equal(await store.countDeletionsInProgress(), inProgress + (await store.listDeletions(OTHER, undefined, 50)).items.filter((d) => d.status === 'InProgress').length)
       assert.ok((await store.sizeBytes()) > 0)
+      await store.ping()
     })
 
     describe('inventory queries', () => {

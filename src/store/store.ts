@@ -253,6 +253,8 @@ export interface Store {
   countDeletionsInProgress(): Promise<number>
   /** Bytes the stored data takes (for metrics). */
   sizeBytes(): Promise<number>
+  /** Resolves when the database answers a trivial query (for GET /ready); rejects otherwise. */
+  ping(): Promise<void>
 
   close(): Promise<void>
 }

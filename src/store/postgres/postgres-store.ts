@@ -742,6 +742,10 @@ export class PostgresStore implements Store {
     return Number(row.bytes)
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1')
+  }
+
   async close(): Promise<void> {
     await this.pool.end()
   }

@@ -423,6 +423,10 @@ export class SqliteStore implements Store {
     return pages * (this.db.pragma('page_size', { simple: true }) as number)
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get()
+  }
+
   async close(): Promise<void> {
     while (this.pendingPuts.length > 0) this.flushPuts()
     await this.checkpointer?.stop()

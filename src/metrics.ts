@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), served at GET /metrics: API calls by operation, status
- * and error type with their latency, deletion progress and batches, and the store's size. Each server
+ * and error type with their latency, deletion progress and batches, the store's size and, on
+ * PostgreSQL, the connection pool. Each server
  * has its own registry (tests run several in one process).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -40,6 +41,33 @@ export class Metrics {
         this.set(await store.countDeletionsInProgress())
       },
     })
+    const pool = store.connectionPool?.bind(store)
+    if (pool) {
+      new Gauge({
+        name: 'ssm_inventory_database_connections', help: 'PostgreSQL connections of this node, idle or in use by a call or a deletion batch',
+        labelNames: ['state'], registers: [this.registry],
+        collect() {
+          const { open, idle } = pool()
+          this.set({ state: 'idle' }, idle)
+          this.set({ state: 'in_use' }, open - idle)
+        },
+      })
+      new Gauge({
+        name: 'ssm_inventory_database_waiting_calls', help: 'Calls of this node waiting for a free PostgreSQL connection', registers: [this.registry],
+        collect() {
+          this.set(pool().waiting)
+        },
+      })
+      let countedBroken = 0
+      new Counter({
+        name: 'ssm_inventory_database_connections_broken_total', help: 'PostgreSQL connections of this node that broke (ended by the database or the network) and were replaced', registers: [this.registry],
+        collect() {
+          const { broken } = pool()
+          this.inc(broken - countedBroken)
+          countedBroken = broken
+        },
+      })
+    }
     new Gauge({
       name: 'ssm_inventory_store_bytes', help: 'Size of the stored data (SQLite file pages, or the PostgreSQL schema\'s relations)', registers: [this.registry],
       async collect() {

@@ -51,5 +51,15 @@ describe('metrics', () => {
     assert.equal(sample(text, 'ssm_inventory_deletion_batch_duration_seconds_count'), 1)
     assert.ok((sample(text, 'ssm_inventory_store_bytes') ?? 0) > 0)
     assert.ok((sample(text, 'ssm_inventory_process_resident_memory_bytes') ?? 0) > 0)
+    // The connection pool, on PostgreSQL only.
+    if (ON_POSTGRES) {
+      const open = (sample(text, 'ssm_inventory_database_connections', 'state="idle"') ?? -1) + (sample(text, 'ssm_inventory_database_connections', 'state="in_use"') ?? -1)
+      assert.ok(open >= 1, `open connections: ${open}`)
+      // The scrape's own store queries may be queued for a moment.
+      assert.ok((sample(text, 'ssm_inventory_database_waiting_calls') ?? -1) >= 0)
+      assert.equal(sample(text, 'ssm_inventory_database_connections_broken_total'), 0)
+    } else {
+      assert.doesNotMatch(text, /ssm_inventory_database_/)
+    }
   })
 })

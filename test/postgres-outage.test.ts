@@ -95,6 +95,9 @@ describe('PostgreSQL ending the server’s connections', () => {
       assert.deepEqual(entries.json.Entries, [{ Name: `item-${n}` }, { Name: 'second' }], `acknowledged put ${n}`)
     }
     assert.match(server.output(), /a PostgreSQL connection broke/)
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    const broken = Number(/^ssm_inventory_database_connections_broken_total (\d+)$/m.exec(metrics)?.[1])
+    assert.ok(broken >= 1, `broken connections counted: ${broken}`)
   })
 
   it('finishes a deletion whose batches lose their connections, with exact counts', async () => {

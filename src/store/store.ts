@@ -255,6 +255,8 @@ export interface Store {
   sizeBytes(): Promise<number>
   /** Resolves when the database answers a trivial query (for GET /ready); rejects otherwise. */
   ping(): Promise<void>
+  /** PostgreSQL only: the node's connection pool (for metrics). */
+  connectionPool?(): ConnectionPoolStats
 
   close(): Promise<void>
 }
@@ -265,4 +267,14 @@ export interface Store {
  */
 export function newerSchemaMessage(where: string, applied: number, known: number): string {
   return `${where} was written by a newer ssm-inventory (schema version ${applied}; this version knows up to ${known}): run that version or a later one`
+}
+
+export interface ConnectionPoolStats {
+  /** Connections open, and of those the idle ones. */
+  open: number
+  idle: number
+  /** Calls waiting for a free connection. */
+  waiting: number
+  /** Connections that broke since the start (the database ended them, or the network did). */
+  broken: number
 }

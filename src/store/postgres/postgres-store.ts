@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type {
   AggregationKey,
+  ConnectionPoolStats,
   AggregationRow,
   AttributeCondition,
   BatchResult,
@@ -154,10 +155,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // (between two queries of a transaction, say), where an event nobody listens to would end the
   // process. The query in flight, if any, fails on its own; the pool drops the broken connection
   // when it comes back and opens a new one on demand.
+  const broken = { count: 0 }
   pool.on('error', () => {})
-  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)))
+  pool.on('connect', (client) => client.on('error', (error) => {
+    broken.count++
+    options.onConnectionError?.(error)
+  }))
   const secret = (await pool.query(`SELECT value FROM meta WHERE key = 'secret'`)).rows[0].value as string
-  return new PostgresStore(pool, secret)
+  return new PostgresStore(pool, secret, broken)
 }
 
 /** Creates or updates the schema on a connection of its own, without the query timeout. */
@@ -243,6 +248,8 @@ export class PostgresStore implements Store {
   constructor(
     private readonly pool: pg.Pool,
     readonly secret: string,
+    /** Counted by the connections' error listeners (see openPostgresStore). */
+    private readonly broken: { count: number } = { count: 0 },
   ) {}
 
   /**
@@ -744,6 +751,10 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1')
+  }
+
+  connectionPool(): ConnectionPoolStats {
+    return { open: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, broken: this.broken.count }
   }
 
   async close(): Promise<void> {

@@ -71,6 +71,8 @@ export async function runCrashHarness(options: CrashOptions): Promise<CrashRepor
     const agent = new Agent({ keepAlive: true })
     const call = callFor(server.url, agent)
     try {
+      // First thing after the restart, before the worker can finish it: was the deletion cut off?
+      if (pendingDeletion) await noteResumed(call, pendingDeletion, report)
       await verify(call, acked, report, round)
       if (pendingDeletion) {
         await finishDeletion(call, pendingDeletion, report, round)
@@ -132,6 +134,7 @@ export async function runCrashHarness(options: CrashOptions): Promise<CrashRepor
   const agent = new Agent({ keepAlive: true })
   try {
     const call = callFor(server.url, agent)
+    if (pendingDeletion) await noteResumed(call, pendingDeletion, report)
     await verify(call, acked, report, options.rounds + 1)
     if (pendingDeletion) await finishDeletion(call, pendingDeletion, report, options.rounds + 1)
   } finally {
@@ -165,12 +168,17 @@ async function verify(call: ReturnType<typeof callFor>, acked: Map<number, { mar
   }
 }
 
+/** Counts the deletion as resumed if the restarted server still has it InProgress. */
+async function noteResumed(call: ReturnType<typeof callFor>, deletion: { id: string }, report: CrashReport): Promise<void> {
+  const described = await call('DescribeInventoryDeletions', { DeletionId: deletion.id })
+  if (described.json?.InventoryDeletions?.[0]?.LastStatus === 'InProgress') report.deletionsResumed++
+}
+
 async function finishDeletion(call: ReturnType<typeof callFor>, deletion: { id: string; total: number }, report: CrashReport, round: number): Promise<void> {
   const deadline = Date.now() + 30_000
-  for (let poll = 0; ; poll++) {
+  for (;;) {
     const described = await call('DescribeInventoryDeletions', { DeletionId: deletion.id })
     const status = described.json?.InventoryDeletions?.[0]
-    if (poll === 0 && status?.LastStatus === 'InProgress') report.deletionsResumed++
     if (status?.LastStatus === 'Complete') {
       const summary = status.DeletionSummary
       const counted = summary.SummaryItems.reduce((sum: number, v: any) => sum + v.Count, 0)

@@ -51,6 +51,34 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       assert.match(store.secret, /^[0-9a-f]{64}$/)
     })
 
+    it('finds what it stored under names that SQL would have to quote or escape', async () => {
+      const Q = { account: '121212121212', region: 'eu-west-1' }
+      const names = ["Custom:O'Brien", 'Custom:back\\slash', "Custom:\\'; DROP TABLE items; --", 'Custom:$1 $$ $q$', 'Custom:E\'x\'', 'Custom:ünï\u{1F600}']
+      for (const [i, typeName] of names.entries()) {
+        const instanceId = `i-0000000000000q${String(i).padStart(3, '0')}`
+        const decide = (seen: { type?: TypeRecord; hash?: string; instance?: boolean }) => (ctx: Parameters<Parameters<Store['putInventory']>[3]>[0]): PutPlan => {
+          seen.type = ctx.types.get(typeName)
+          seen.hash = ctx.storedHash(typeName)
+          seen.instance = ctx.instance !== undefined
+          return {
+            types: seen.type ? [] : [typeRecord(typeName, '1.0')],
+            items: [{ ...newItem(instanceId, typeName, '1.0', 1), contentHash: `hash of ${typeName}` }],
+            subTypes: [],
+            instance: { status: 'Active' },
+          }
+        }
+        const first: { type?: TypeRecord; hash?: string; instance?: boolean } = {}
+        await store.putInventory(Q, instanceId, [typeName], decide(first), 1)
+        assert.deepEqual(first, { type: undefined, hash: undefined, instance: false }, typeName)
+        const second: { type?: TypeRecord; hash?: string; instance?: boolean } = {}
+        await store.putInventory(Q, instanceId, [typeName], decide(second), 2)
+        assert.equal(second.type?.typeName, typeName)
+        assert.equal(second.hash, `hash of ${typeName}`)
+        assert.equal(second.instance, true, typeName)
+      }
+      assert.deepEqual((await store.listTypes(Q, undefined, 50)).items.map((t) => t.typeName).sort(), [...names].sort())
+    })
+
     it('writes a put atomically: a decision that throws leaves nothing behind', async () => {
       await assert.rejects(
         store.putInventory(P, 'i-00000000000000001', ['Custom:Atomic'], () => {

@@ -120,18 +120,35 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       accepting = false
       const drained = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
-      const force = setTimeout(() => server.closeAllConnections(), 10_000)
+      const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
       await drained
       clearTimeout(force)
-      await worker.stop()
-      await decoder.close()
-      await store.close()
+      // The worker's current batch, calls abandoned by the drain and the pool's connections may
+      // all be waiting on a database that stopped answering (up to the query timeout, or for
+      // good on a connection whose peer vanished): shutdown waits for them only so long.
+      let timer: NodeJS.Timeout | undefined
+      const gaveUp = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), RELEASE_MS)))
+      const released = (async () => {
+        await worker.stop()
+        await decoder.close()
+        await store.close()
+      })()
+      released.catch((error: unknown) => log.warn('closing the store failed', { error: String(error) }))
+      if ((await Promise.race([released.then(() => false, () => false), gaveUp])) === true) {
+        log.warn(`stopping without waiting longer for the database: it did not let go within ${RELEASE_MS / 1000} s`)
+      }
+      clearTimeout(timer)
       log.info('ssm-inventory stopped')
     })()
     return closing
   }
   return { url, store, close }
 }
+
+/** Shutdown: how long calls in flight may take to finish before their connections are closed. */
+const DRAIN_MS = 10_000
+/** Shutdown, after the drain: how long the deletion worker and the store may take to let go. */
+const RELEASE_MS = 5_000
 
 /** How long GET /ready waits for the database before it says the node is not ready. */
 const READY_TIMEOUT_MS = 2000

@@ -6,7 +6,9 @@
  *   running meanwhile still finishes with exact counts;
  * - the database stops answering without closing anything (a network partition, played here
  *   by a TCP relay that stops passing bytes): calls fail within the configured timeouts
- *   instead of hanging, and succeed again once the database answers.
+ *   instead of hanging, and succeed again once the database answers;
+ * - the database's host vanishes (not even a close gets through) and the server is told to
+ *   stop: shutdown ends within its limits, and a second signal ends it at once.
  */
 import assert from 'node:assert/strict'
 import { connect, createServer, type Server, type Socket } from 'node:net'
@@ -137,21 +139,28 @@ describe('PostgreSQL ending the server’s connections', () => {
 
 /** A TCP relay to PostgreSQL that can stop passing bytes while keeping every connection open. */
 class FreezableRelay {
+  /** Bytes stop; a connection either side closes is still closed on the other. */
   frozen = false
+  /** Nothing passes, not even a close: the database's host has vanished from the network. */
+  partitioned = false
   private readonly sockets = new Set<Socket>()
   private readonly server: Server
 
   constructor(private readonly target: { host: string; port: number }) {
-    this.server = createServer((client) => {
-      const upstream = connect(target.port, target.host)
+    // Half-open allowed on both legs, so that a FIN is passed on (or, partitioned, swallowed) rather than answered here.
+    this.server = createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = connect({ port: target.port, host: target.host, allowHalfOpen: true })
       for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
         this.sockets.add(from)
         from.on('data', (chunk) => {
-          if (!this.frozen) to.write(chunk)
+          if (!this.frozen && !this.partitioned) to.write(chunk)
+        })
+        from.on('end', () => {
+          if (!this.partitioned) to.end()
         })
         from.on('close', () => {
           this.sockets.delete(from)
-          to.destroy()
+          if (!this.partitioned) to.destroy()
         })
         from.on('error', () => {})
       }
@@ -160,6 +169,13 @@ class FreezableRelay {
 
   listen(): Promise<number> {
     return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as { port: number }).port)))
+  }
+
+  /** A database URL for the schema that goes through this relay. */
+  url(schema: string): string {
+    const url = new URL(schemaUrl(schema))
+    url.host = `127.0.0.1:${(this.server.address() as { port: number }).port}`
+    return url.toString()
   }
 
   close(): Promise<void> {
@@ -175,10 +191,8 @@ describe('PostgreSQL that stops answering', () => {
   let server: ServerProcess
   let exited = false
   before(async () => {
-    const port = await relay.listen()
-    const url = new URL(schemaUrl(schema))
-    url.host = `127.0.0.1:${port}`
-    server = await startServerProcess({ args: ['--database-url', url.toString(), '--database-connect-timeout-ms', '500', '--database-query-timeout-ms', '800', '--deletion-poll-ms', '200'] })
+    await relay.listen()
+    server = await startServerProcess({ args: ['--database-url', relay.url(schema), '--database-connect-timeout-ms', '500', '--database-query-timeout-ms', '800', '--deletion-poll-ms', '200'] })
     server.child.once('exit', () => (exited = true))
   })
   after(async () => {
@@ -257,5 +271,77 @@ describe('PostgreSQL that stops answering', () => {
     assert.equal((await timed('PutInventory', putBody(400, 'Custom:Frozen'))).status, 200)
     const entries = await timed('ListInventoryEntries', { InstanceId: instanceId(400), TypeName: 'Custom:Frozen' })
     assert.deepEqual(entries.json.Entries, [{ Name: 'item-400' }, { Name: 'second' }])
+  })
+})
+
+describe('shutdown while PostgreSQL does not answer', () => {
+  // Default timeouts (60 s per query): shutdown must not wait for them.
+  for (const busy of [false, true]) {
+    it(`ends within the shutdown limits after SIGTERM, ${busy ? 'with calls and their connections waiting on the database' : 'idle'}`, async () => {
+      const schema = freshSchemaName()
+      const database = new URL(TEST_DATABASE_URL)
+      const relay = new FreezableRelay({ host: database.hostname, port: Number(database.port || 5432) })
+      await relay.listen()
+      const server = await startServerProcess({ args: ['--database-url', relay.url(schema)] })
+      try {
+        // Connections in the pool, which the partition then strands.
+        const puts = await Promise.all(Array.from({ length: 8 }, (_, n) => call(server.url, 'PutInventory', putBody(n, 'Custom:Vanished'))))
+        assert.deepEqual(puts.map((answer) => answer.status), Array(8).fill(200))
+        relay.partitioned = true
+        const stranded = busy
+          ? Promise.allSettled([
+            ...Array.from({ length: 4 }, (_, n) => call(server.url, 'PutInventory', putBody(100 + n, 'Custom:Vanished'))),
+            call(server.url, 'GetInventory', {}),
+          ])
+          : undefined
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        const started = performance.now()
+        const exitCode = await Promise.race([server.stop(), new Promise<string>((resolve) => setTimeout(() => resolve('still running after 40 s'), 40_000))])
+        const seconds = (performance.now() - started) / 1000
+        assert.equal(exitCode, 0, server.output())
+        // 10 s for calls in flight, 5 s for the worker and the store, 1 s for sockets left half-open.
+        assert.ok(seconds < (busy ? 20 : 9), `took ${seconds.toFixed(1)} s`)
+        assert.match(server.output(), /"message":"ssm-inventory stopped"/)
+        if (busy) {
+          assert.match(server.output(), /stopping without waiting longer for the database/)
+          await stranded
+        }
+      } finally {
+        if (server.child.exitCode === null && server.child.signalCode === null) await server.kill()
+        relay.partitioned = false
+        await relay.close()
+        removeDir(server.dataDir)
+        await dropSchema(schema)
+      }
+    })
+  }
+
+  it('ends at once on a second signal during a slow shutdown', async () => {
+    const schema = freshSchemaName()
+    const database = new URL(TEST_DATABASE_URL)
+    const relay = new FreezableRelay({ host: database.hostname, port: Number(database.port || 5432) })
+    await relay.listen()
+    const server = await startServerProcess({ args: ['--database-url', relay.url(schema)] })
+    try {
+      assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Vanished'))).status, 200)
+      relay.partitioned = true
+      const stranded = call(server.url, 'PutInventory', putBody(2, 'Custom:Vanished')).catch(() => undefined)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const exited = new Promise<string | null>((resolve) => server.child.once('exit', (_code, signal) => resolve(signal)))
+      server.child.kill('SIGTERM')
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      assert.equal(server.child.exitCode, null, 'the first signal is still draining the call in flight')
+      const started = performance.now()
+      server.child.kill('SIGINT')
+      assert.equal(await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 5 s'), 5000))]), 'SIGINT')
+      assert.ok(performance.now() - started < 5000)
+      await stranded
+    } finally {
+      if (server.child.exitCode === null && server.child.signalCode === null) await server.kill()
+      relay.partitioned = false
+      await relay.close()
+      removeDir(server.dataDir)
+      await dropSchema(schema)
+    }
   })
 })

@@ -25,10 +25,16 @@ export async function serve(argv: string[]): Promise<number> {
     return 2
   }
   // Listening for signals before starting: one that arrives during start-up still stops
-  // the server cleanly once it is up.
+  // the server cleanly once it is up. The first signal starts the shutdown; a second one
+  // (either kind) finds no listener and ends the process at once.
   const stopRequested = new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve())
-    process.once('SIGINT', () => resolve())
+    const stop = () => {
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+      resolve()
+    }
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
   })
   let server
   try {
@@ -40,5 +46,8 @@ export async function serve(argv: string[]): Promise<number> {
   }
   await stopRequested
   await server.close()
+  // Everything is closed, but a socket to a database host that vanished (no FIN ever comes
+  // back) would keep the process alive for good: it ends now whatever is left.
+  setTimeout(() => process.exit(), 1000).unref()
   return 0
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { postgresMigrations } from '../src/store/postgres/postgres-migrations.js'
-import { openPostgresStore } from '../src/store/postgres/postgres-store.js'
+import { checkServerVersion, openPostgresStore } from '../src/store/postgres/postgres-store.js'
 import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
 import { storeConformance } from './store-conformance.js'
 
@@ -11,6 +11,14 @@ const schema = freshSchemaName()
 after(() => dropSchema(schema))
 
 storeConformance('postgres', async () => openPostgresStore({ url: schemaUrl(schema) }))
+
+describe('postgres server version', () => {
+  it('runs on PostgreSQL 12 and later, and says what is needed on anything older', () => {
+    for (const [num, version] of [[120000, '12.0'], [150014, '15.14'], [170002, '17.2 (Debian 17.2-1)']] as const) checkServerVersion(num, version)
+    assert.throws(() => checkServerVersion(110022, '11.22'), /^Error: PostgreSQL 12 or later is needed; this server runs 11\.22$/)
+    assert.throws(() => checkServerVersion(Number.NaN, 'unknown'), /PostgreSQL 12 or later is needed/)
+  })
+})
 
 describe('postgres migrations', () => {
   it('refuses a schema written by a newer version', async () => {

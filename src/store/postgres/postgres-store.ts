@@ -121,6 +121,14 @@ function isTimeout(error: unknown): error is Error {
 
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
 
+/** The oldest PostgreSQL the store runs on: plan_cache_mode (see putTransaction) came with 12. */
+export const MIN_SERVER_VERSION = 120000
+
+/** Refuses a server older than MIN_SERVER_VERSION (its `server_version_num`), saying what is needed. */
+export function checkServerVersion(versionNum: number, version: string): void {
+  if (!(versionNum >= MIN_SERVER_VERSION)) throw new Error(`PostgreSQL ${MIN_SERVER_VERSION / 10000} or later is needed; this server runs ${version}`)
+}
+
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const url = new URL(options.url)
   const schema = url.searchParams.get('schema') ?? 'ssm_inventory'
@@ -171,6 +179,8 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
   client.on('error', (error) => onConnectionError?.(error))
   await client.connect()
   try {
+    const server = (await client.query(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`)).rows[0]
+    checkServerVersion(Number(server.num), server.version)
     await client.query('BEGIN')
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)

@@ -184,6 +184,52 @@ class FreezableRelay {
   }
 }
 
+describe('a put stuck on a row lock', () => {
+  const schema = freshSchemaName()
+  let server: ServerProcess
+  before(async () => {
+    server = await startServerProcess({ args: ['--database-url', schemaUrl(schema)] })
+  })
+  after(async () => {
+    await server.stop()
+    removeDir(server.dataDir)
+    await dropSchema(schema)
+  })
+
+  it('does not hold up the puts that come after it', async () => {
+    // Both types exist first: a put that creates a type waits for the partition's exclusive
+    // lock, hence for every put in flight there, the held one included.
+    assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Held'))).status, 200)
+    assert.equal((await call(server.url, 'PutInventory', putBody(2, 'Custom:Elsewhere'))).status, 200)
+    // Another session holds the stored item's row, as a deletion batch does while it runs.
+    const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await holder.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query(`SELECT 1 FROM ${schema}.items WHERE instance_id = $1 FOR UPDATE`, [instanceId(1)])
+      let heldAnswered = false
+      const held = call(server.url, 'PutInventory', putBody(1, 'Custom:Held')).then((answer) => ((heldAnswered = true), answer))
+      held.catch(() => {}) // awaited below; a failure before that must not be reported twice
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const started = performance.now()
+      const put = (body: object) => rawCall(server.url, 'AmazonSSM.PutInventory', body, {}, 10_000)
+      const others = await Promise.all([
+        ...Array.from({ length: 6 }, (_, k) => put(putBody(10 + k, 'Custom:Held'))),
+        put(putBody(20, 'Custom:Elsewhere')),
+      ])
+      const ms = performance.now() - started
+      assert.deepEqual(others.map((answer) => answer.status), Array(7).fill(200))
+      assert.equal(heldAnswered, false, 'the held put waits for the row')
+      assert.ok(ms < 3000, `the other puts took ${Math.round(ms)} ms`)
+      await holder.query('ROLLBACK')
+      assert.equal((await held).status, 200)
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {})
+      await holder.end()
+    }
+  })
+})
+
 describe('PostgreSQL that stops answering', () => {
   const schema = freshSchemaName()
   const database = new URL(TEST_DATABASE_URL)

@@ -20,6 +20,45 @@ describe('postgres server version', () => {
   })
 })
 
+describe('postgres session settings', () => {
+  it('keeps concurrent puts working on a database whose defaults are SERIALIZABLE and a 1 ms lock timeout', async () => {
+    const database = freshSchemaName()
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await admin.connect()
+    try {
+      await admin.query(`CREATE DATABASE ${database}`)
+      await admin.query(`ALTER DATABASE ${database} SET default_transaction_isolation = 'serializable'`)
+      await admin.query(`ALTER DATABASE ${database} SET lock_timeout = '1ms'`)
+      const url = new URL(TEST_DATABASE_URL)
+      url.pathname = `/${database}`
+      const store = await openPostgresStore({ url: url.toString() })
+      const P = { account: '131313131313', region: 'eu-west-1' }
+      const failures: string[] = []
+      try {
+        for (let round = 0; round < 5; round++) {
+          // 100 puts at once over 20 instances and 3 types: groups, type creation and row locks contend.
+          await Promise.all(Array.from({ length: 100 }, async (_, k) => {
+            const instanceId = `i-${(k % 20).toString(16).padStart(17, '0')}`
+            const typeName = `Custom:T${(k + round) % 3}`
+            await store.putInventory(P, instanceId, [typeName], (ctx) => ({
+              types: ctx.types.get(typeName) ? [] : [{ typeName, version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+              items: [{ instanceId, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([{ A: `${round}-${k}` }]), entryCount: 1 }],
+              subTypes: [],
+              instance: { status: 'Active' },
+            }), round).catch((error: Error) => failures.push(error.message))
+          }))
+        }
+      } finally {
+        await store.close()
+      }
+      assert.deepEqual(failures, [])
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`)
+      await admin.end()
+    }
+  })
+})
+
 describe('postgres migrations', () => {
   it('refuses a schema written by a newer version', async () => {
     const newerSchema = freshSchemaName()

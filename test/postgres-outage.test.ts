@@ -210,7 +210,13 @@ describe('a put stuck on a row lock', () => {
       let heldAnswered = false
       const held = call(server.url, 'PutInventory', putBody(1, 'Custom:Held')).then((answer) => ((heldAnswered = true), answer))
       held.catch(() => {}) // awaited below; a failure before that must not be reported twice
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      // Only once the held put waits for the row (a put that arrived with it would share its group and its wait).
+      for (let waited = 0; ; waited += 20) {
+        const waiting = await holder.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [`ssm-inventory/${server.child.pid}`])
+        if (waiting.rowCount) break
+        assert.ok(waited < 10_000, 'the held put never reached the row lock')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
       const started = performance.now()
       const put = (body: object) => rawCall(server.url, 'AmazonSSM.PutInventory', body, {}, 10_000)
       const others = await Promise.all([
@@ -321,67 +327,15 @@ describe('PostgreSQL that stops answering', () => {
 })
 
 describe('shutdown while PostgreSQL does not answer', () => {
-  // Default timeouts (60 s per query): shutdown must not wait for them.
-  for (const busy of [false, true]) {
-    it(`ends within the shutdown limits after SIGTERM, ${busy ? 'with calls and their connections waiting on the database' : 'idle'}`, async () => {
-      const schema = freshSchemaName()
-      const database = new URL(TEST_DATABASE_URL)
-      const relay = new FreezableRelay({ host: database.hostname, port: Number(database.port || 5432) })
-      await relay.listen()
-      const server = await startServerProcess({ args: ['--database-url', relay.url(schema)] })
-      try {
-        // Connections in the pool, which the partition then strands.
-        const puts = await Promise.all(Array.from({ length: 8 }, (_, n) => call(server.url, 'PutInventory', putBody(n, 'Custom:Vanished'))))
-        assert.deepEqual(puts.map((answer) => answer.status), Array(8).fill(200))
-        relay.partitioned = true
-        const stranded = busy
-          ? Promise.allSettled([
-            ...Array.from({ length: 4 }, (_, n) => call(server.url, 'PutInventory', putBody(100 + n, 'Custom:Vanished'))),
-            call(server.url, 'GetInventory', {}),
-          ])
-          : undefined
-        await new Promise((resolve) => setTimeout(resolve, 300))
-        const started = performance.now()
-        const exitCode = await Promise.race([server.stop(), new Promise<string>((resolve) => setTimeout(() => resolve('still running after 40 s'), 40_000))])
-        const seconds = (performance.now() - started) / 1000
-        assert.equal(exitCode, 0, server.output())
-        // 10 s for calls in flight, 5 s for the worker and the store, 1 s for sockets left half-open.
-        assert.ok(seconds < (busy ? 20 : 9), `took ${seconds.toFixed(1)} s`)
-        assert.match(server.output(), /"message":"ssm-inventory stopped"/)
-        if (busy) {
-          assert.match(server.output(), /stopping without waiting longer for the database/)
-          await stranded
-        }
-      } finally {
-        if (server.child.exitCode === null && server.child.signalCode === null) await server.kill()
-        relay.partitioned = false
-        await relay.close()
-        removeDir(server.dataDir)
-        await dropSchema(schema)
-      }
-    })
-  }
-
-  it('ends at once on a second signal during a slow shutdown', async () => {
+  /** A server (default timeouts: 60 s per query) whose database goes through a relay that can partition it. */
+  async function withPartitionableServer(test: (server: ServerProcess, relay: FreezableRelay) => Promise<void>): Promise<void> {
     const schema = freshSchemaName()
     const database = new URL(TEST_DATABASE_URL)
     const relay = new FreezableRelay({ host: database.hostname, port: Number(database.port || 5432) })
     await relay.listen()
     const server = await startServerProcess({ args: ['--database-url', relay.url(schema)] })
     try {
-      assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Vanished'))).status, 200)
-      relay.partitioned = true
-      const stranded = call(server.url, 'PutInventory', putBody(2, 'Custom:Vanished')).catch(() => undefined)
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      const exited = new Promise<string | null>((resolve) => server.child.once('exit', (_code, signal) => resolve(signal)))
-      server.child.kill('SIGTERM')
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      assert.equal(server.child.exitCode, null, 'the first signal is still draining the call in flight')
-      const started = performance.now()
-      server.child.kill('SIGINT')
-      assert.equal(await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 5 s'), 5000))]), 'SIGINT')
-      assert.ok(performance.now() - started < 5000)
-      await stranded
+      await test(server, relay)
     } finally {
       if (server.child.exitCode === null && server.child.signalCode === null) await server.kill()
       relay.partitioned = false
@@ -389,5 +343,50 @@ describe('shutdown while PostgreSQL does not answer', () => {
       removeDir(server.dataDir)
       await dropSchema(schema)
     }
-  })
+  }
+
+  /** What `pending` resolves to, or `fallback` after `ms`. */
+  const within = <T,>(pending: Promise<T>, ms: number, fallback: string): Promise<T | string> =>
+    Promise.race([pending, new Promise<string>((resolve) => setTimeout(() => resolve(fallback), ms))])
+
+  for (const busy of [false, true]) {
+    it(`ends within the shutdown limits after SIGTERM, ${busy ? 'with calls and their connections waiting on the database' : 'idle'}`, () => withPartitionableServer(async (server, relay) => {
+      // Connections in the pool, which the partition then strands.
+      const puts = await Promise.all(Array.from({ length: 8 }, (_, n) => call(server.url, 'PutInventory', putBody(n, 'Custom:Vanished'))))
+      assert.deepEqual(puts.map((answer) => answer.status), Array(8).fill(200))
+      relay.partitioned = true
+      const stranded = busy
+        ? Promise.allSettled([
+          ...Array.from({ length: 4 }, (_, n) => call(server.url, 'PutInventory', putBody(100 + n, 'Custom:Vanished'))),
+          call(server.url, 'GetInventory', {}),
+        ])
+        : undefined
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const started = performance.now()
+      const exitCode = await within(server.stop(), 40_000, 'still running after 40 s')
+      const seconds = (performance.now() - started) / 1000
+      assert.equal(exitCode, 0, server.output())
+      // 10 s for calls in flight, 5 s for the worker and the store, 1 s for sockets left half-open.
+      assert.ok(seconds < (busy ? 20 : 9), `took ${seconds.toFixed(1)} s`)
+      assert.match(server.output(), /"message":"ssm-inventory stopped"/)
+      if (busy) {
+        assert.match(server.output(), /stopping without waiting longer for the database/)
+        await stranded
+      }
+    }))
+  }
+
+  it('ends at once on a second signal during a slow shutdown', () => withPartitionableServer(async (server, relay) => {
+    assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Vanished'))).status, 200)
+    relay.partitioned = true
+    const stranded = call(server.url, 'PutInventory', putBody(2, 'Custom:Vanished')).catch(() => undefined)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exited = new Promise<string | null>((resolve) => server.child.once('exit', (_code, signal) => resolve(signal)))
+    server.child.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.equal(server.child.exitCode, null, 'the first signal is still draining the call in flight')
+    server.child.kill('SIGINT')
+    assert.equal(await within(exited, 5000, 'still running after 5 s'), 'SIGINT')
+    await stranded
+  }))
 })

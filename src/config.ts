@@ -20,6 +20,8 @@ export interface ServerConfig {
   /** PostgreSQL: how long a call waits for a connection, and for a query's answer, before it fails. */
   databaseConnectTimeoutMs: number
   databaseQueryTimeoutMs: number
+  /** PostgreSQL: connections this node opens at most. */
+  databasePoolSize: number
   /** JSON list of the access keys whose signatures are verified; none: any request is accepted. */
   credentialsFile: string | undefined
   /** Serve beyond loopback without a credentials file. */
@@ -93,6 +95,11 @@ export const settings: Setting[] = [
     help: 'PostgreSQL: how long a query may go unanswered before its call fails and its connection is closed (a database behind a network partition never hangs a call); migrations at start are exempt',
     apply: (c, v) => (c.databaseQueryTimeoutMs = integer('database-query-timeout-ms', v, 1)),
   },
+  {
+    flag: 'database-pool-size', env: 'SSM_INVENTORY_DATABASE_POOL_SIZE', default: '10',
+    help: 'PostgreSQL: connections this node opens at most (nodes x this must stay below the server\'s max_connections); calls beyond it wait for a free one',
+    apply: (c, v) => (c.databasePoolSize = integer('database-pool-size', v, 1)),
+  },
   { flag: 'data-dir', env: 'SSM_INVENTORY_DATA_DIR', default: './data', help: 'directory of the SQLite database', apply: (c, v) => (c.dataDir = v) },
   {
     flag: 'log-level', env: 'SSM_INVENTORY_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent',
@@ -138,7 +145,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   }
   const config: ServerConfig = {
     host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0,
-    credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0,
+    credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0, databasePoolSize: 0,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
   }

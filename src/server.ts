@@ -50,6 +50,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       url: config.databaseUrl,
       connectTimeoutMs: config.databaseConnectTimeoutMs,
       queryTimeoutMs: config.databaseQueryTimeoutMs,
+      poolSize: config.databasePoolSize,
       onConnectionError: (error) => log.warn('a PostgreSQL connection broke; the pool opens a new one when needed', { error: error.message }),
     })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'

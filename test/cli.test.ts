@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ListInventoryEntriesCommand, PutInventoryCommand } from '@aws-sdk/client-ssm'
+import { settings } from '../src/config.js'
 import { ACCOUNT, instanceId, sdkClient } from './support/clients.js'
 import { CLI, removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
@@ -122,6 +123,19 @@ describe('command-line tool', () => {
       }
     } finally {
       removeDir(dir)
+    }
+  })
+})
+
+describe('README', () => {
+  it('lists every flag of serve, with its environment variable and numeric default, in its configuration table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const rows = [...readme.matchAll(/^\| `--([a-z0-9-]+)` \| `([A-Z0-9_]+)` \| ([^|]+) \|/gm)].map(([, flag, env, fallback]) => ({ flag, env, fallback: fallback.trim().replaceAll('`', '') }))
+    assert.deepEqual(rows.map(({ flag, env }) => `${flag} ${env}`).sort(), settings.map(({ flag, env }) => `${flag} ${env}`).sort())
+    for (const { flag, fallback } of rows) {
+      const setting = settings.find((s) => s.flag === flag)!
+      // A machine-dependent default (decode threads) is described in words instead.
+      if (/^\d+$/.test(setting.default) && /^\d+$/.test(fallback)) assert.equal(fallback, setting.default, `--${flag}`)
     }
   })
 })

@@ -1,7 +1,8 @@
 /**
  * Two real server processes on one PostgreSQL schema: any node answers any request, a
  * ClientToken yields one deletion across nodes, limits hold under concurrent requests, and
- * a deletion whose node is killed is finished by the other once the lease expires.
+ * a deletion whose node is killed is finished by the other once the lease expires. A node
+ * limited to one connection (--database-pool-size 1) still serves everything at once.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -110,5 +111,52 @@ describe('several nodes on one PostgreSQL database', () => {
     assert.match(b.output(), /working deletion/, 'node B took the job over')
     const left = await ssmB.send(new GetInventoryCommand({ Filters: [{ Key: 'Custom:Bulk.Name', Values: ['n0'] }] }))
     assert.deepEqual(left.Entities, [])
+  })
+})
+
+describe('a node limited to one PostgreSQL connection', () => {
+  const schema = freshSchemaName()
+  let node: ServerProcess
+  let ssm: SSMClient
+  before(async () => {
+    node = await startServerProcess({ args: ['--database-url', schemaUrl(schema), '--database-pool-size', '1', '--deletion-batch-size', '20', '--deletion-pause-ms', '5', '--deletion-poll-ms', '100'] })
+    ssm = sdkClient(node.url)
+  })
+  after(async () => {
+    ssm.destroy()
+    await node.stop()
+    removeDir(node.dataDir)
+    await dropSchema(schema)
+  })
+
+  it('serves every operation at once, a deletion running, without opening a second connection', async () => {
+    const content = (n: number) => [{ Name: `app-${n}`, Version: '1.0' }]
+    for (let n = 0; n < 40; n++) {
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: 'Custom:Doomed', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(n) }] }))
+    }
+    const { DeletionId } = await ssm.send(new DeleteInventoryCommand({ TypeName: 'Custom:Doomed' }))
+    // Meanwhile: group puts, puts that create types (a transaction of their own), reads and the worker's batches.
+    await Promise.all([
+      ...Array.from({ length: 30 }, (_, n) => ssm.send(new PutInventoryCommand({
+        InstanceId: instanceId(100 + n),
+        Items: [{ TypeName: `Custom:Kept${n % 3}`, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(n) }],
+      }))),
+      ...Array.from({ length: 5 }, () => ssm.send(new GetInventoryCommand({}))),
+      ...Array.from({ length: 5 }, () => ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId }))),
+      ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(101), TypeName: 'Custom:Kept1' })),
+    ])
+    let status: string | undefined
+    for (let attempt = 0; attempt < 100 && status !== 'Complete'; attempt++) {
+      const described = await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId }))
+      status = described.InventoryDeletions?.[0]?.LastStatus
+      if (status !== 'Complete') await new Promise((resolve) => setTimeout(resolve, 100))
+      else assert.equal(described.InventoryDeletions?.[0]?.DeletionSummary?.TotalCount, 40)
+    }
+    assert.equal(status, 'Complete')
+    const kept = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(129), TypeName: 'Custom:Kept2' }))
+    assert.deepEqual(kept.Entries, content(29))
+    const metrics = await (await fetch(`${node.url}/metrics`)).text()
+    const open = [...metrics.matchAll(/^ssm_inventory_database_connections\{state="(?:idle|in_use)"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+    assert.equal(open, 1, metrics.split('\n').filter((line) => line.startsWith('ssm_inventory_database')).join('\n'))
   })
 })

@@ -59,6 +59,42 @@ describe('postgres session settings', () => {
   })
 })
 
+describe('postgres URL options', () => {
+  it('applies the URL\'s options, with the store\'s own settings after them', async () => {
+    const own = freshSchemaName()
+    after(() => dropSchema(own))
+    const url = new URL(schemaUrl(own))
+    // search_path here must not win over the store's schema.
+    url.searchParams.set('options', '-c search_path=public -c work_mem=7MB')
+    const store = await openPostgresStore({ url: url.toString() })
+    const P = { account: '141414141414', region: 'eu-west-1' }
+    try {
+      await store.putInventory(P, 'i-00000000000000u01', ['Custom:U'], () => ({
+        types: [{ typeName: 'Custom:U', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+        items: [{ instanceId: 'i-00000000000000u01', typeName: 'Custom:U', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: '[{"A":"a"}]', entryCount: 1 }],
+        subTypes: [],
+        instance: { status: 'Active' },
+      }), 1)
+      assert.deepEqual((await store.getItem(P, 'i-00000000000000u01', 'Custom:U'))?.content, [{ A: 'a' }])
+    } finally {
+      await store.close()
+    }
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await client.connect()
+    try {
+      const tables = async (name: string) => (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename IN ('items', 'meta')`, [name])).rowCount
+      assert.equal(await tables(own), 2)
+      assert.equal(await tables('public'), 0)
+    } finally {
+      await client.end()
+    }
+    // And the URL's options do reach the database: a read-only default stops the migrations.
+    url.searchParams.set('options', '-c default_transaction_read_only=on')
+    url.searchParams.set('schema', freshSchemaName())
+    await assert.rejects(openPostgresStore({ url: url.toString() }), /read-only transaction/)
+  })
+})
+
 describe('postgres migrations', () => {
   it('refuses a schema written by a newer version', async () => {
     const newerSchema = freshSchemaName()

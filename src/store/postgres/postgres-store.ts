@@ -134,13 +134,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const schema = url.searchParams.get('schema') ?? 'ssm_inventory'
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new PostgresUnavailableError(`schema '${schema}' must be lower-case letters, digits and underscores`)
   url.searchParams.delete('schema')
+  // node-postgres lets the URL's `options` replace the config's: the URL's go first and the
+  // store's settings after them, so both apply and the store's win where they overlap.
+  const urlOptions = url.searchParams.get('options')
+  url.searchParams.delete('options')
   const connection: pg.ClientConfig = {
     connectionString: url.toString(),
     types: typeParsers,
     // The store's transactions are written for READ COMMITTED (row locks, SKIP LOCKED, advisory
     // locks); under a database's or role's default of SERIALIZABLE, concurrent puts failed with
     // serialization errors (35 of 500 measured). Lock waits are bounded by statement_timeout alone.
-    options: `-c search_path=${schema} -c default_transaction_isolation=read\\ committed -c lock_timeout=0`,
+    options: `${urlOptions ? `${urlOptions} ` : ''}-c search_path=${schema} -c default_transaction_isolation=read\\ committed -c lock_timeout=0`,
     // What pg_stat_activity shows for this node's connections (an application_name in the URL wins).
     application_name: `ssm-inventory/${process.pid}`,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,

@@ -134,7 +134,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
         await decoder.close()
         await store.close()
       })()
-      released.catch((error: unknown) => log.warn('closing the store failed', { error: String(error) }))
+      released.catch((error: unknown) => log.warn('stopping the deletion worker or closing the store failed', { error: String(error) }))
       if ((await Promise.race([released.then(() => false, () => false), gaveUp])) === true) {
         log.warn(`stopping without waiting longer for the database: it did not let go within ${RELEASE_MS / 1000} s`)
       }

@@ -3,13 +3,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { DeleteInventoryCommand, DescribeInventoryDeletionsCommand, GetInventorySchemaCommand, PutInventoryCommand, type SSMClient } from '@aws-sdk/client-ssm'
 import { instanceId, sdkClient } from './support/clients.js'
+import { sample } from './support/metrics.js'
 import { ON_POSTGRES, removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
-
-/** The value of one sample, by metric name and exact label set (as written by prom-client). */
-function sample(text: string, name: string, labels = ''): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `))
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
 
 describe('metrics', () => {
   let server: ServerProcess

@@ -135,13 +135,18 @@ describe('a node limited to one PostgreSQL connection', () => {
     for (let n = 0; n < 40; n++) {
       await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: 'Custom:Doomed', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(n) }] }))
     }
+    // The kept types exist before the reads below ask for them (the puts that run beside those reads change no type).
+    for (let k = 0; k < 3; k++) {
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(99), Items: [{ TypeName: `Custom:Kept${k}`, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(k) }] }))
+    }
     const { DeletionId } = await ssm.send(new DeleteInventoryCommand({ TypeName: 'Custom:Doomed' }))
-    // Meanwhile: group puts, puts that create types (a transaction of their own), reads and the worker's batches.
+    // Meanwhile: group puts, a put that creates a type (a transaction of its own), reads and the worker's batches.
     await Promise.all([
       ...Array.from({ length: 30 }, (_, n) => ssm.send(new PutInventoryCommand({
         InstanceId: instanceId(100 + n),
         Items: [{ TypeName: `Custom:Kept${n % 3}`, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(n) }],
       }))),
+      ssm.send(new PutInventoryCommand({ InstanceId: instanceId(98), Items: [{ TypeName: 'Custom:New', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(98) }] })),
       ...Array.from({ length: 5 }, () => ssm.send(new GetInventoryCommand({}))),
       ...Array.from({ length: 5 }, () => ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId }))),
       ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(101), TypeName: 'Custom:Kept1' })),

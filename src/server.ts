@@ -133,9 +133,11 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
         await worker.stop()
         await decoder.close()
         await store.close()
-      })()
-      released.catch((error: unknown) => log.warn('stopping the deletion worker or closing the store failed', { error: String(error) }))
-      if ((await Promise.race([released.then(() => false, () => false), gaveUp])) === true) {
+      })().then(
+        () => false,
+        (error: unknown) => (log.warn('stopping the deletion worker or closing the store failed', { error: String(error) }), false),
+      )
+      if ((await Promise.race([released, gaveUp])) === true) {
         log.warn(`stopping without waiting longer for the database: it did not let go within ${RELEASE_MS / 1000} s`)
       }
       clearTimeout(timer)

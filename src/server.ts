@@ -13,7 +13,7 @@ import { Metrics } from './metrics.js'
 import { loadAccessKeys, OpenAuthenticator, SigV4Authenticator, type Authenticator } from './protocol/authentication.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
 import { RequestDecoder } from './protocol/request-decoder.js'
-import { openPostgresStore } from './store/postgres/postgres-store.js'
+import { openPostgresStore, POOL_CAP_MS } from './store/postgres/postgres-store.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
 import type { Store } from './store/store.js'
 import { CONSOLE_PATH, WebConsole } from './web-console.js'
@@ -52,6 +52,8 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       queryTimeoutMs: config.databaseQueryTimeoutMs,
       poolSize: config.databasePoolSize,
       onConnectionError: (error) => log.warn('a PostgreSQL connection broke; the pool opens a new one when needed', { error: error.message }),
+      onConnectionLimit: (connections, error) =>
+        log.warn(`PostgreSQL refused another connection: for ${POOL_CAP_MS / 1000} s this node opens no more and calls wait for the ones it has`, { connections, error: error.message }),
     })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
   const metrics = new Metrics(store)

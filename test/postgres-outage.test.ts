@@ -8,7 +8,9 @@
  *   by a TCP relay that stops passing bytes): calls fail within the configured timeouts
  *   instead of hanging, and succeed again once the database answers;
  * - the database's host vanishes (not even a close gets through) and the server is told to
- *   stop: shutdown ends within its limits, and a second signal ends it at once.
+ *   stop: shutdown ends within its limits, and a second signal ends it at once;
+ * - the database refuses more connections than it allows the node's role (max_connections or
+ *   a CONNECTION LIMIT below the pool's size): calls wait for the connections the node has.
  */
 import assert from 'node:assert/strict'
 import { connect, createServer, type Server, type Socket } from 'node:net'
@@ -184,6 +186,49 @@ class FreezableRelay {
     return new Promise((resolve) => this.server.close(() => resolve()))
   }
 }
+
+describe('a database at its connection limit', () => {
+  // A role of its own, limited to 3 connections, owning a database of its own (superusers are
+  // exempt from connection limits): both are dropped afterwards.
+  const name = freshSchemaName()
+  let admin: pg.Client
+  let server: ServerProcess | undefined
+  before(async () => {
+    admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await admin.connect()
+    await admin.query(`CREATE ROLE ${name} LOGIN CONNECTION LIMIT 3`)
+    await admin.query(`CREATE DATABASE ${name} OWNER ${name}`)
+  })
+  after(async () => {
+    if (server) {
+      await server.stop()
+      removeDir(server.dataDir)
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.query(`DROP ROLE IF EXISTS ${name}`)
+    await admin.end()
+  })
+
+  it('makes calls wait for the node\'s connections instead of failing when the database refuses more', async () => {
+    const url = new URL(TEST_DATABASE_URL)
+    url.username = name
+    url.pathname = `/${name}`
+    server = await startServerProcess({ args: ['--database-url', url.toString(), '--database-pool-size', '10'] })
+    // More calls at once than 3 connections serve: puts (grouped, and type-creating), reads, deletions listed.
+    const answers = await Promise.all(Array.from({ length: 80 }, (_, n) => {
+      if (n % 4 === 0) return call(server!.url, 'PutInventory', putBody(n, `Custom:Limited${n % 8}`))
+      if (n % 4 === 1) return call(server!.url, 'GetInventory', {})
+      if (n % 4 === 2) return call(server!.url, 'GetInventorySchema', {})
+      return call(server!.url, 'DescribeInventoryDeletions', {})
+    }))
+    assert.deepEqual(answers.filter((a) => a.status !== 200), [])
+    const connections = Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE usename = $1`, [name])).rows[0].n)
+    assert.ok(connections <= 3, `${connections} connections`)
+    const warnings = server.output().split('\n').filter((line) => line.includes('PostgreSQL refused another connection'))
+    assert.equal(warnings.length, 1, server.output())
+    assert.doesNotMatch(server.output(), /unexpected error/)
+  })
+})
 
 describe('a put stuck on a row lock', () => {
   const schema = freshSchemaName()

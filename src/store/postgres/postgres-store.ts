@@ -62,6 +62,13 @@ export interface PostgresStoreOptions {
    * network dropped). The pool replaces it on next use; this is only told, for the log.
    */
   onConnectionError?(error: Error): void
+  /**
+   * The database refused this node another connection (its max_connections, or a database's
+   * or role's CONNECTION LIMIT): the pool stops growing at the `connections` it has (fewer if
+   * more are refused) for a while, and calls wait for one of them instead of failing. Told
+   * once per such while, for the log.
+   */
+  onConnectionLimit?(connections: number, error: Error): void
 }
 
 export class PostgresUnavailableError extends Error {}
@@ -118,6 +125,11 @@ function isTimeout(error: unknown): error is Error {
   if (error instanceof pg.DatabaseError) return error.code === '57014'
   return isQueryTimeout(error) || (error instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message))
 }
+
+/** SQLSTATE too_many_connections: max_connections, or a database's or role's CONNECTION LIMIT, reached. */
+const TOO_MANY_CONNECTIONS = '53300'
+/** How long a pool capped by the database's connection limit stays capped before it may grow again. */
+export const POOL_CAP_MS = 30_000
 
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
 
@@ -177,7 +189,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     options.onConnectionError?.(error)
   }))
   const secret = (await pool.query(`SELECT value FROM meta WHERE key = 'secret'`)).rows[0].value as string
-  return new PostgresStore(pool, secret, broken)
+  return new PostgresStore(pool, secret, broken, options.onConnectionLimit)
 }
 
 /** Creates or updates the schema on a connection of its own, without the query timeout. */
@@ -327,14 +339,63 @@ export class PostgresStore implements Store {
     readonly secret: string,
     /** Counted by the connections' error listeners (see openPostgresStore). */
     private readonly broken: { count: number } = { count: 0 },
-  ) {}
+    private readonly onConnectionLimit?: (connections: number, error: Error) => void,
+  ) {
+    this.poolSize = pool.options.max ?? 10
+  }
+
+  /** The pool's configured size; its current limit is lower while the database refuses more (see connect). */
+  private readonly poolSize: number
+  private poolCapTimer: NodeJS.Timeout | undefined
+
+  /**
+   * A connection from the pool. When the database refuses a new one for its connection limit
+   * while this node already has some, the pool stops growing at what it has (for POOL_CAP_MS,
+   * then it may try again) and the call waits for one of them, as it would for a full pool,
+   * instead of failing. Measured before: 42 of 80 concurrent calls failed with
+   * InternalServerError on a role limited to 3 connections against a pool of 10.
+   */
+  private async connect(): Promise<Client> {
+    for (;;) {
+      try {
+        return await this.pool.connect()
+      } catch (error) {
+        const open = this.pool.totalCount
+        if (!(error instanceof pg.DatabaseError && error.code === TOO_MANY_CONNECTIONS) || open === 0 || this.pool.ending) throw error
+        // Connections still being opened count too: if they are refused as well, the cap comes down again.
+        if (open < (this.pool.options.max ?? this.poolSize)) {
+          if (this.poolCapTimer === undefined) this.onConnectionLimit?.(open, error)
+          this.pool.options.max = open
+          clearTimeout(this.poolCapTimer)
+          this.poolCapTimer = setTimeout(() => {
+            this.poolCapTimer = undefined
+            this.pool.options.max = this.poolSize
+          }, POOL_CAP_MS).unref()
+        }
+      }
+    }
+  }
+
+  /** A statement outside a transaction, on a connection from connect(), released as pg.Pool.query releases it. */
+  private async query<R extends pg.QueryResultRow = any>(statement: string | pg.QueryConfig | pg.QueryArrayConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const client = await this.connect()
+    let failure: Error | undefined
+    try {
+      return await (typeof statement === 'string' ? client.query<R>(statement, values) : client.query<R>(statement as pg.QueryConfig))
+    } catch (error) {
+      failure = error as Error
+      throw error
+    } finally {
+      client.release(failure)
+    }
+  }
 
   /**
    * `begin` may add statements to BEGIN's round trip (a simple query); `work` gets the last
    * one's result. A connection's first transaction prepares put_context on it first.
    */
   private async transaction<T>(work: (client: Client, begun: pg.QueryResult) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-    const client = await this.pool.connect()
+    const client = await this.connect()
     // Set when the connection cannot be trusted any more: the pool then closes it instead of reusing it.
     let unusable: Error | undefined
     try {
@@ -413,7 +474,7 @@ export class PostgresStore implements Store {
     this.analyzeAfter = Math.min(this.analyzeAfter * 2, MAX_ANALYZE_AFTER)
     this.analyzing = true
     // Best effort, off the request path: a failure only leaves older statistics in place.
-    this.pool.query('ANALYZE items, instances').catch(() => {}).finally(() => (this.analyzing = false))
+    this.query('ANALYZE items, instances').catch(() => {}).finally(() => (this.analyzing = false))
   }
 
   private scheduleFlush(): void {
@@ -607,17 +668,17 @@ export class PostgresStore implements Store {
   }
 
   async getInstance(p: Partition, instanceId: string): Promise<InstanceRecord | undefined> {
-    const row = (await this.pool.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = $3`, [p.account, p.region, instanceId])).rows[0]
+    const row = (await this.query<InstanceRow>(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = $1 AND region = $2 AND instance_id = $3`, [p.account, p.region, instanceId])).rows[0]
     return row ? toInstance(row) : undefined
   }
 
   async getType(p: Partition, typeName: string): Promise<TypeRecord | undefined> {
-    const row = (await this.pool.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = $3`, [p.account, p.region, typeName])).rows[0]
+    const row = (await this.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = $3`, [p.account, p.region, typeName])).rows[0]
     return row ? toType(row) : undefined
   }
 
   async listTypes(p: Partition, afterTypeName: string | undefined, limit: number): Promise<Page<TypeRecord, string>> {
-    const rows = (await this.pool.query<TypeRow>(
+    const rows = (await this.query<TypeRow>(
       `SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types
        WHERE account = $1 AND region = $2 AND state = 'active' AND type_name > $3 ORDER BY type_name LIMIT $4`,
       [p.account, p.region, afterTypeName ?? '', limit + 1],
@@ -627,12 +688,12 @@ export class PostgresStore implements Store {
   }
 
   async listSubTypes(p: Partition, typeName: string): Promise<string[]> {
-    const rows = (await this.pool.query<{ sub_type: string }>(`SELECT sub_type FROM sub_types WHERE account = $1 AND region = $2 AND type_name = $3 ORDER BY sub_type`, [p.account, p.region, typeName])).rows
+    const rows = (await this.query<{ sub_type: string }>(`SELECT sub_type FROM sub_types WHERE account = $1 AND region = $2 AND type_name = $3 ORDER BY sub_type`, [p.account, p.region, typeName])).rows
     return rows.map((r) => r.sub_type)
   }
 
   async getItem(p: Partition, instanceId: string, typeName: string): Promise<StoredItem | undefined> {
-    const row = (await this.pool.query(
+    const row = (await this.query(
       `SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context FROM items i
        JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name
        WHERE i.account = $1 AND i.region = $2 AND i.instance_id = $3 AND i.type_name = $4 AND t.state = 'active' AND i.seq > t.hidden_seq`,
@@ -670,13 +731,13 @@ export class PostgresStore implements Store {
 
   async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]> {
     const sql = aggregateSql(p.account, p.region, query, keys)
-    const rows = (await this.pool.query({ text: sql.text, values: sql.values, rowMode: 'array' })).rows as unknown[][]
+    const rows = (await this.query({ text: sql.text, values: sql.values, rowMode: 'array' })).rows as unknown[][]
     return rows.map((row) => ({ values: row.slice(0, keys.length).map(String), instances: Number(row[keys.length]) }))
   }
 
   async countGroup(p: Partition, query: InstanceQuery, group: AttributeCondition[]): Promise<{ total: number; matching: number }> {
     const sql = countGroupSql(p.account, p.region, query, group)
-    const row = (await this.pool.query(sql.text, sql.values)).rows[0]
+    const row = (await this.query(sql.text, sql.values)).rows[0]
     return { total: Number(row.total), matching: Number(row.matching) }
   }
 
@@ -727,23 +788,23 @@ export class PostgresStore implements Store {
   }
 
   async getDeletion(p: Partition, deletionId: string): Promise<DeletionRecord | undefined> {
-    const row = (await this.pool.query<DeletionRow>(`SELECT * FROM deletions WHERE deletion_id = $1 AND account = $2 AND region = $3`, [deletionId, p.account, p.region])).rows[0]
+    const row = (await this.query<DeletionRow>(`SELECT * FROM deletions WHERE deletion_id = $1 AND account = $2 AND region = $3`, [deletionId, p.account, p.region])).rows[0]
     return row ? toDeletion(row) : undefined
   }
 
   async listDeletions(p: Partition, after: DeletionCursor | undefined, limit: number): Promise<Page<DeletionRecord, DeletionCursor>> {
     const rows = (after
-      ? await this.pool.query<DeletionRow>(
+      ? await this.query<DeletionRow>(
         `SELECT * FROM deletions WHERE account = $1 AND region = $2 AND (start_time < $3 OR (start_time = $3 AND ordinal < $4))
          ORDER BY start_time DESC, ordinal DESC LIMIT $5`, [p.account, p.region, after.startTime, after.ordinal, limit + 1])
-      : await this.pool.query<DeletionRow>(`SELECT * FROM deletions WHERE account = $1 AND region = $2 ORDER BY start_time DESC, ordinal DESC LIMIT $3`, [p.account, p.region, limit + 1])).rows
+      : await this.query<DeletionRow>(`SELECT * FROM deletions WHERE account = $1 AND region = $2 ORDER BY start_time DESC, ordinal DESC LIMIT $3`, [p.account, p.region, limit + 1])).rows
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]
     return { items: page.map(toDeletion), next: rows.length > limit ? { startTime: last.start_time, ordinal: last.ordinal } : undefined }
   }
 
   async claimDeletion(owner: string, now: number, leaseMs: number): Promise<string | undefined> {
-    const row = (await this.pool.query<{ deletion_id: string }>(
+    const row = (await this.query<{ deletion_id: string }>(
       `UPDATE deletions SET lease_owner = $1, lease_expires = $2
        WHERE deletion_id = (
          SELECT deletion_id FROM deletions WHERE status = 'InProgress' AND (lease_owner IS NULL OR lease_owner = $1 OR lease_expires < $3)
@@ -804,19 +865,19 @@ export class PostgresStore implements Store {
   }
 
   async releaseDeletion(deletionId: string, owner: string): Promise<void> {
-    await this.pool.query(`UPDATE deletions SET lease_owner = NULL, lease_expires = NULL WHERE deletion_id = $1 AND lease_owner = $2`, [deletionId, owner])
+    await this.query(`UPDATE deletions SET lease_owner = NULL, lease_expires = NULL WHERE deletion_id = $1 AND lease_owner = $2`, [deletionId, owner])
   }
 
   async purgeDeletions(before: number): Promise<number> {
-    return (await this.pool.query(`DELETE FROM deletions WHERE status = 'Complete' AND last_update < $1`, [before])).rowCount ?? 0
+    return (await this.query(`DELETE FROM deletions WHERE status = 'Complete' AND last_update < $1`, [before])).rowCount ?? 0
   }
 
   async countDeletionsInProgress(): Promise<number> {
-    return Number((await this.pool.query(`SELECT COUNT(*) AS n FROM deletions WHERE status = 'InProgress'`)).rows[0].n)
+    return Number((await this.query(`SELECT COUNT(*) AS n FROM deletions WHERE status = 'InProgress'`)).rows[0].n)
   }
 
   async sizeBytes(): Promise<number> {
-    const row = (await this.pool.query(
+    const row = (await this.query(
       `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')`,
     )).rows[0]
@@ -824,7 +885,7 @@ export class PostgresStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1')
+    await this.query('SELECT 1')
   }
 
   connectionPool(): ConnectionPoolStats {

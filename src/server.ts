@@ -53,7 +53,10 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       poolSize: config.databasePoolSize,
       onConnectionError: (error) => log.warn('a PostgreSQL connection broke; the pool opens a new one when needed', { error: error.message }),
       onConnectionLimit: (connections, error) =>
-        log.warn(`PostgreSQL refused another connection: for ${POOL_CAP_MS / 1000} s this node opens no more and calls wait for the ones it has`, { connections, error: error.message }),
+        log.warn(`PostgreSQL refused another connection: for ${POOL_CAP_MS / 1000} s this node opens no more and calls wait for the ones it has`, {
+          connectionsOpenOrOpening: connections,
+          error: error.message,
+        }),
     })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
   const metrics = new Metrics(store)

@@ -64,9 +64,9 @@ export interface PostgresStoreOptions {
   onConnectionError?(error: Error): void
   /**
    * The database refused this node another connection (its max_connections, or a database's
-   * or role's CONNECTION LIMIT): the pool stops growing at the `connections` it has (fewer if
-   * more are refused) for a while, and calls wait for one of them instead of failing. Told
-   * once per such while, for the log.
+   * or role's CONNECTION LIMIT): the pool stops growing at the `connections` it has or is
+   * opening (fewer if those are refused too) for POOL_CAP_MS, and calls wait for one of them
+   * instead of failing. Told once per such while, for the log.
    */
   onConnectionLimit?(connections: number, error: Error): void
 }

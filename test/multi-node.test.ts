@@ -2,14 +2,21 @@
  * Two real server processes on one PostgreSQL schema: any node answers any request, a
  * ClientToken yields one deletion across nodes, limits hold under concurrent requests, and
  * a deletion whose node is killed is finished by the other once the lease expires. A node
- * limited to one connection (--database-pool-size 1) still serves everything at once.
+ * limited to one connection (--database-pool-size 1) still serves everything at once. Nodes
+ * that verify signatures, behind a round-robin proxy, accept what clients signed for the
+ * proxy's address as long as the Host header reaches them unchanged.
  */
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
   DeleteInventoryCommand,
   DescribeInventoryDeletionsCommand,
   GetInventoryCommand,
+  GetInventorySchemaCommand,
   ListInventoryEntriesCommand,
   PutInventoryCommand,
   type SSMClient,
@@ -17,7 +24,7 @@ import {
 import { instanceId, sdkClient } from './support/clients.js'
 import { sample } from './support/metrics.js'
 import { dropSchema, freshSchemaName, schemaUrl } from './support/postgres.js'
-import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
 const CAPTURE = '2026-11-01T10:00:00Z'
 const NODE_ARGS = ['--deletion-lease-ms', '1500', '--deletion-poll-ms', '300', '--deletion-batch-size', '20', '--deletion-pause-ms', '5', '--max-custom-types', '6']
@@ -164,5 +171,91 @@ describe('a node limited to one PostgreSQL connection', () => {
     const metrics = await (await fetch(`${node.url}/metrics`)).text()
     const open = (sample(metrics, 'ssm_inventory_database_connections', 'state="idle"') ?? -1) + (sample(metrics, 'ssm_inventory_database_connections', 'state="in_use"') ?? -1)
     assert.equal(open, 1, metrics.split('\n').filter((line) => line.startsWith('ssm_inventory_database')).join('\n'))
+  })
+})
+
+/**
+ * A round-robin reverse proxy, as a load balancer in front of the nodes. SigV4 signs the Host
+ * header, so it must reach the nodes as the client sent it; `rewriteHost` plays a proxy that
+ * replaces it with the node's address (nginx's default for proxy_pass).
+ */
+async function roundRobinProxy(targets: string[], options: { rewriteHost: boolean }): Promise<{ url: string; served: number[]; close(): Promise<void> }> {
+  const served = targets.map(() => 0)
+  let next = 0
+  const proxy = createServer((req, res) => {
+    const k = next++ % targets.length
+    served[k]++
+    const target = new URL(targets[k])
+    const headers = { ...req.headers, ...(options.rewriteHost ? { host: target.host } : {}) }
+    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers)
+      answer.pipe(res)
+    })
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    served,
+    close: () => new Promise((resolve) => proxy.close(() => resolve())),
+  }
+}
+
+describe('verifying nodes behind a load balancer', () => {
+  const schema = freshSchemaName()
+  const key = { accessKeyId: 'AKIALOADBALANCED0001', secretAccessKey: 'load-balanced-secret-1', accountId: '222233334444' }
+  let keysDir: string
+  let nodes: ServerProcess[]
+  const clients: SSMClient[] = []
+  const client = (url: string, secretAccessKey = key.secretAccessKey) => {
+    const c = sdkClient(url, { accessKeyId: key.accessKeyId, secretAccessKey })
+    clients.push(c)
+    return c
+  }
+  before(async () => {
+    keysDir = tempDataDir()
+    writeFileSync(join(keysDir, 'keys.json'), JSON.stringify([key]))
+    const args = ['--database-url', schemaUrl(schema), '--credentials-file', join(keysDir, 'keys.json')]
+    nodes = await Promise.all([startServerProcess({ args }), startServerProcess({ args })])
+  })
+  after(async () => {
+    for (const c of clients) c.destroy()
+    await Promise.all(nodes.map((node) => node.stop()))
+    for (const node of nodes) removeDir(node.dataDir)
+    removeDir(keysDir)
+    await dropSchema(schema)
+  })
+
+  it('verifies on every node the signatures made for the balancer\'s address, if the Host header passes unchanged', async () => {
+    const balancer = await roundRobinProxy(nodes.map((node) => node.url), { rewriteHost: false })
+    try {
+      const ssm = client(balancer.url)
+      for (let n = 1; n <= 4; n++) {
+        await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: 'Custom:Balanced', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ Name: `n${n}` }] }] }))
+      }
+      const page = await ssm.send(new GetInventoryCommand({}))
+      assert.deepEqual(page.Entities!.map((e) => e.Id), [1, 2, 3, 4].map(instanceId))
+      const entries = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(3), TypeName: 'Custom:Balanced' }))
+      assert.deepEqual(entries.Entries, [{ Name: 'n3' }])
+      const { DeletionId } = await ssm.send(new DeleteInventoryCommand({ TypeName: 'Custom:Balanced' }))
+      const described = await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId }))
+      assert.equal(described.InventoryDeletions![0].DeletionSummary!.TotalCount, 4)
+      assert.deepEqual(balancer.served.map((count) => count > 0), [true, true], `calls per node: ${balancer.served}`)
+      await assert.rejects(client(balancer.url, 'not-the-secret').send(new GetInventoryCommand({})), { name: 'InvalidSignatureException' })
+    } finally {
+      await balancer.close()
+    }
+  })
+
+  it('refuses every call with InvalidSignatureException when the balancer rewrites the Host header', async () => {
+    const balancer = await roundRobinProxy(nodes.map((node) => node.url), { rewriteHost: true })
+    try {
+      const ssm = client(balancer.url)
+      for (let k = 0; k < 2; k++) await assert.rejects(ssm.send(new GetInventorySchemaCommand({})), { name: 'InvalidSignatureException' })
+      assert.deepEqual(balancer.served, [1, 1])
+    } finally {
+      await balancer.close()
+    }
   })
 })

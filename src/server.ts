@@ -10,7 +10,7 @@ import { systemClock, type Clock, type Deps } from './inventory/deps.js'
 import { operations } from './inventory/operations.js'
 import { createLogger, type Logger } from './log.js'
 import { Metrics } from './metrics.js'
-import { loadAccessKeys, OpenAuthenticator, SigV4Authenticator, type Authenticator } from './protocol/authentication.js'
+import { CredentialsFileError, loadAccessKeys, OpenAuthenticator, SigV4Authenticator, type Authenticator } from './protocol/authentication.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
 import { RequestDecoder } from './protocol/request-decoder.js'
 import { openPostgresStore, POOL_CAP_MS } from './store/postgres/postgres-store.js'
@@ -24,6 +24,12 @@ const OFFLOAD_BODY_BYTES = 4096
 export interface RunningServer {
   readonly url: string
   readonly store: Store
+  /**
+   * Reads the credentials file again and puts its keys in force (on SIGHUP), saying so in the
+   * log. A file that does not load leaves the keys in force as they were. Whether new keys are
+   * in force: false also without a credentials file (nothing to reload).
+   */
+  reloadCredentials(): boolean
   close(): Promise<void>
 }
 
@@ -41,9 +47,26 @@ function deletionWorkerOptions(config: ServerConfig, storeKind: 'sqlite' | 'post
 
 export async function startServer(config: ServerConfig, clock: Clock = systemClock, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // Keys first: a bad credentials file stops the start before anything is opened.
-  const authenticator: Authenticator = config.credentialsFile === undefined
-    ? new OpenAuthenticator()
-    : new SigV4Authenticator(loadAccessKeys(config.credentialsFile), () => clock.now().getTime())
+  const { credentialsFile } = config
+  const verifier = credentialsFile === undefined ? undefined : new SigV4Authenticator(loadAccessKeys(credentialsFile), () => clock.now().getTime())
+  const authenticator: Authenticator = verifier ?? new OpenAuthenticator()
+  const reloadCredentials = (): boolean => {
+    if (!verifier || credentialsFile === undefined) {
+      log.warn('no credentials file to reload: every well-formed signature is accepted, as before')
+      return false
+    }
+    let keys
+    try {
+      keys = loadAccessKeys(credentialsFile)
+    } catch (error) {
+      if (!(error instanceof CredentialsFileError)) throw error
+      log.error('the credentials file did not load; the keys in force stay as they were', { error: error.message })
+      return false
+    }
+    verifier.replaceKeys(keys)
+    log.info('credentials reloaded', { file: credentialsFile, keys: keys.length })
+    return true
+  }
   const store: Store = config.databaseUrl === undefined
     ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
     : await openPostgresStore({
@@ -150,7 +173,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     })()
     return closing
   }
-  return { url, store, close }
+  return { url, store, reloadCredentials, close }
 }
 
 /** Shutdown: how long calls in flight may take to finish before their connections are closed. */

@@ -1,6 +1,7 @@
 /**
  * SigV4 verification with a credentials file, read-only keys, isolation between accounts
- * and regions for every operation, and the refusal to serve beyond loopback unauthenticated.
+ * and regions for every operation, key rotation on SIGHUP, and the refusal to serve beyond
+ * loopback unauthenticated.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -233,5 +234,67 @@ describe('safe defaults', () => {
     } finally {
       removeDir(dataDir)
     }
+  })
+})
+
+describe('key rotation (SIGHUP)', () => {
+  const ROTATED = { accessKeyId: 'AKIATESTROTATED00001', secretAccessKey: 'rotated-secret-000000001', accountId: '111122223333' }
+  let server: ServerProcess
+  let keysFile: string
+  const clients: SSMClient[] = []
+  const client = (identity: ClientIdentity) => {
+    const c = sdkClient(server.url, identity)
+    clients.push(c)
+    return c
+  }
+  /** Sends SIGHUP and waits until the log has said `message` once more. */
+  const hangUp = async (message: string) => {
+    const before = server.output().split(message).length
+    server.child.kill('SIGHUP')
+    for (let i = 0; i < 100 && server.output().split(message).length === before; i++) await new Promise((r) => setTimeout(r, 50))
+    assert.ok(server.output().split(message).length > before, `no "${message}" in the log:\n${server.output()}`)
+  }
+  before(async () => {
+    const dir = tempDataDir()
+    keysFile = join(dir, 'keys.json')
+    writeFileSync(keysFile, JSON.stringify([WRITER, READER]))
+    server = await startServerProcess({ dataDir: join(dir, 'data'), args: ['--credentials-file', keysFile] })
+  })
+  after(async () => {
+    for (const c of clients) c.destroy()
+    await server.stop()
+    removeDir(server.dataDir)
+    removeDir(join(keysFile, '..'))
+  })
+
+  it('puts the file\'s keys in force: a removed key is unknown, a new one works, a changed flag applies', async () => {
+    const writer = client(as(WRITER))
+    const reader = client(as(READER))
+    await writer.send(new PutInventoryCommand({ InstanceId: instanceId(1), Items: items('Custom:Rotated') }))
+    await rejects(reader.send(new PutInventoryCommand({ InstanceId: instanceId(2), Items: items('Custom:Rotated') })), 'AccessDeniedException')
+    // The writer's key retires, a new key takes its place, the reader may now write.
+    writeFileSync(keysFile, JSON.stringify([ROTATED, { ...READER, readOnly: false }]))
+    await hangUp('credentials reloaded')
+    await rejects(writer.send(new GetInventorySchemaCommand({})), 'UnrecognizedClientException')
+    const entries = await client(as(ROTATED)).send(new ListInventoryEntriesCommand({ InstanceId: instanceId(1), TypeName: 'Custom:Rotated' }))
+    assert.deepEqual(entries.Entries, [{ Name: 'n0' }])
+    await reader.send(new PutInventoryCommand({ InstanceId: instanceId(2), Items: items('Custom:Rotated') }))
+    // A secret changed for the same key: the old secret no longer signs.
+    writeFileSync(keysFile, JSON.stringify([{ ...ROTATED, secretAccessKey: 'rotated-secret-000000002' }]))
+    await hangUp('credentials reloaded')
+    await rejects(client(as(ROTATED)).send(new GetInventorySchemaCommand({})), 'InvalidSignatureException')
+    await client(as({ ...ROTATED, secretAccessKey: 'rotated-secret-000000002' })).send(new GetInventorySchemaCommand({}))
+    assert.equal(server.child.exitCode, null, 'the server is still running')
+  })
+
+  it('keeps the keys in force when the file does not load, and says why', async () => {
+    const current = { ...ROTATED, secretAccessKey: 'rotated-secret-000000003' }
+    writeFileSync(keysFile, JSON.stringify([current]))
+    await hangUp('credentials reloaded')
+    writeFileSync(keysFile, '[{"accessKeyId": "AKIATRUNCATED')
+    await hangUp('the credentials file did not load')
+    assert.match(server.output(), /"the credentials file did not load; the keys in force stay as they were","error":"cannot read the credentials file [^"]*keys\.json: Unterminated string/)
+    await client(as(current)).send(new GetInventorySchemaCommand({}))
+    assert.equal(server.child.exitCode, null, 'the server is still running')
   })
 })

@@ -101,4 +101,22 @@ describe('SigV4 verifier', () => {
       await verifier.authenticate(req, Buffer.from('{}'))
     }
   })
+
+  it('forgets what it derived from replaced keys, even from a request in flight during the rotation', async () => {
+    const verifier = new SigV4Authenticator([A, B], () => NOW)
+    const body = Buffer.from('{}')
+    const signedByA = await signedRequest(A, '{}')
+    // Keys rotate while the first request of A's is deriving its signing key: that request came
+    // before and passes, but nothing it derived may outlive the old secret.
+    const inFlight = verifier.authenticate(signedByA, body)
+    verifier.replaceKeys([{ ...A, secretAccessKey: 'secret-a-0000000002' }, { ...B, readOnly: false }])
+    assert.equal((await inFlight).partition.account, '111111111111')
+    await rejects(verifier.authenticate(signedByA, body), 'InvalidSignatureException')
+    assert.equal((await verifier.authenticate(await signedRequest({ ...A, secretAccessKey: 'secret-a-0000000002' }, '{}'), body)).partition.account, '111111111111')
+    // A key verified (and its prefix remembered) before a rotation that removes it is unknown after.
+    const signedByB = await signedRequest(B, '{}')
+    assert.equal((await verifier.authenticate(signedByB, body)).readOnly, false)
+    verifier.replaceKeys([A])
+    await rejects(verifier.authenticate(signedByB, body), 'UnrecognizedClientException')
+  })
 })

@@ -1,4 +1,4 @@
-/** `ssm-inventory serve`: runs the server until SIGTERM or SIGINT, then drains and exits. */
+/** `ssm-inventory serve`: runs the server until SIGTERM or SIGINT, then drains and exits; SIGHUP reloads the credentials file. */
 import { ConfigError, configHelp, loadConfig } from '../config.js'
 import { CredentialsFileError } from '../protocol/authentication.js'
 import { startServer } from '../server.js'
@@ -6,8 +6,10 @@ import { PostgresUnavailableError } from '../store/postgres/postgres-store.js'
 
 export const serveUsage = `Usage: ssm-inventory serve [flags]
 
-Serves the SSM Inventory API (AWS JSON 1.1) on http://HOST:PORT/ with an embedded SQLite store.
-GET /health answers 200 once the store is open and migrated.
+Serves the SSM Inventory API (AWS JSON 1.1) on http://HOST:PORT/ with an embedded SQLite store
+(or PostgreSQL, with --database-url).
+GET /health answers 200 once the store is open and migrated. SIGTERM or SIGINT stops it
+(a second one at once); SIGHUP reads --credentials-file again.
 
 ${configHelp()}`
 
@@ -44,7 +46,12 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`ssm-inventory serve: ${error.message}\n`)
     return 2
   }
+  // SIGHUP rotates keys: the credentials file is read again (and the process is not ended, as
+  // it would be by default).
+  const reload = () => void server.reloadCredentials()
+  process.on('SIGHUP', reload)
   await stopRequested
+  process.off('SIGHUP', reload)
   await server.close()
   // Everything is closed, but a socket to a database host that vanished (no FIN ever comes
   // back) would keep the process alive for good: it ends now whatever is left.

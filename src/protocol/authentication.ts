@@ -241,7 +241,7 @@ function signatureTailAt(header: string): number {
 
 export class SigV4Authenticator implements Authenticator {
   readonly verifies = true
-  private readonly keys: Map<string, AccessKey>
+  private keys: Map<string, AccessKey>
 
   /** Signing keys by access key, day, region and service: derived by the SDK once per day. */
   private readonly signingKeys = new Map<string, KeyObject>()
@@ -252,8 +252,22 @@ export class SigV4Authenticator implements Authenticator {
     this.keys = new Map(keys.map((key) => [key.accessKeyId, key]))
   }
 
+  /**
+   * Puts another list of keys in force (a rotation): from the next request on, a key no longer
+   * listed is unknown and a changed secret or readOnly flag applies. What was derived from the
+   * old list (signing keys, verified credential prefixes) is forgotten.
+   */
+  replaceKeys(keys: AccessKey[]): void {
+    this.keys = new Map(keys.map((key) => [key.accessKeyId, key]))
+    this.signingKeys.clear()
+    this.credentials.clear()
+  }
+
   private async deriveSigningKey(key: AccessKey, auth: ParsedAuthorization): Promise<KeyObject> {
+    const keysInForce = this.keys
     const signingKey = createSecretKey(await getSigningKey(SHA256, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, auth.scopeDate, auth.region, auth.service))
+    // Derived from keys replaced meanwhile: used for this request (it came before), not kept.
+    if (this.keys !== keysInForce) return signingKey
     if (this.signingKeys.size >= 1000) this.signingKeys.clear()
     this.signingKeys.set(signingKeyId(key, auth), signingKey)
     return signingKey
@@ -276,7 +290,8 @@ export class SigV4Authenticator implements Authenticator {
   private async credentialOf(header: string): Promise<{ credential: VerifiedCredential; signature: string }> {
     const at = signatureTailAt(header)
     const auth = parseAuthorization(header)
-    const key = this.keys.get(auth.accessKeyId)
+    const keysInForce = this.keys
+    const key = keysInForce.get(auth.accessKeyId)
     if (!key) throw new UnrecognizedClientException('The security token included in the request is invalid.')
     if (auth.service !== SERVICE) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SERVICE}'.`)
     for (const required of ['host', 'x-amz-date']) {
@@ -293,8 +308,9 @@ export class SigV4Authenticator implements Authenticator {
         accessKeyId: auth.accessKeyId,
       }),
     }
-    // Only the SDKs' form is kept: its prefix alone determines the key, scope and signed headers.
-    if (at > 0 && WELL_FORMED.test(header)) {
+    // Only the SDKs' form is kept: its prefix alone determines the key, scope and signed
+    // headers. Nor is a credential of keys replaced while its signing key was derived.
+    if (at > 0 && WELL_FORMED.test(header) && this.keys === keysInForce) {
       if (this.credentials.size >= 1000) this.credentials.clear()
       this.credentials.set(header.slice(0, at), credential)
     }

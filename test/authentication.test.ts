@@ -258,7 +258,7 @@ describe('key rotation (SIGHUP)', () => {
     const dir = tempDataDir()
     keysFile = join(dir, 'keys.json')
     writeFileSync(keysFile, JSON.stringify([WRITER, READER]))
-    server = await startServerProcess({ dataDir: join(dir, 'data'), args: ['--credentials-file', keysFile] })
+    server = await startServerProcess({ dataDir: join(dir, 'data'), args: ['--credentials-file', keysFile, '--log-level', 'debug'] })
   })
   after(async () => {
     for (const c of clients) c.destroy()
@@ -266,6 +266,10 @@ describe('key rotation (SIGHUP)', () => {
     removeDir(server.dataDir)
     removeDir(join(keysFile, '..'))
   })
+
+  /** The debug log's line for each API call (what `--log-level debug` adds). */
+  const requestLines = (): Record<string, unknown>[] =>
+    server.output().split('\n').filter((line) => line.includes('"message":"request"')).map((line) => JSON.parse(line))
 
   it('puts the file\'s keys in force: a removed key is unknown, a new one works, a changed flag applies', async () => {
     const writer = client(as(WRITER))
@@ -276,6 +280,13 @@ describe('key rotation (SIGHUP)', () => {
     writeFileSync(keysFile, JSON.stringify([ROTATED, { ...READER, readOnly: false }]))
     await hangUp('credentials reloaded')
     await rejects(writer.send(new GetInventorySchemaCommand({})), 'UnrecognizedClientException')
+    // The debug log says who called: the key, its account and the region, once verified. (Its
+    // line is written once the answer is sent: wait for the last one.)
+    for (let i = 0; i < 100 && requestLines().at(-1)?.errorType !== 'UnrecognizedClientException'; i++) await new Promise((r) => setTimeout(r, 50))
+    const [firstPut, refusedPut, afterRotation] = requestLines().slice(-3)
+    assert.deepEqual([firstPut.operation, firstPut.status, firstPut.accessKeyId, firstPut.account, firstPut.region], ['PutInventory', 200, WRITER.accessKeyId, WRITER.accountId, 'eu-west-1'])
+    assert.deepEqual([refusedPut.errorType, refusedPut.accessKeyId], ['AccessDeniedException', READER.accessKeyId])
+    assert.deepEqual([afterRotation.errorType, afterRotation.accessKeyId, afterRotation.account], ['UnrecognizedClientException', undefined, undefined])
     const entries = await client(as(ROTATED)).send(new ListInventoryEntriesCommand({ InstanceId: instanceId(1), TypeName: 'Custom:Rotated' }))
     assert.deepEqual(entries.Entries, [{ Name: 'n0' }])
     await reader.send(new PutInventoryCommand({ InstanceId: instanceId(2), Items: items('Custom:Rotated') }))

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Caller, Deps } from '../inventory/deps.js'
 import type { Operation } from '../inventory/operations.js'
 import type { Logger } from '../log.js'
-import type { Authenticator } from './authentication.js'
+import type { Authenticator, Principal } from './authentication.js'
 import {
   AccessDeniedException,
   AwsError,
@@ -65,13 +65,14 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   const started = process.hrtime.bigint()
   let operationName = 'unknown'
   let answer: Answer
+  let principal: Principal | undefined
   try {
     if (!options.accepting()) throw new ServiceUnavailableException('The server is shutting down; retry on another node or later.')
     operationName = targetOperation(req.headers['x-amz-target'], options.operations)
     checkContentType(req.headers['content-type'])
     const body = await readBody(req, options.maxBodyBytes)
     // Who is calling is settled before the body is even parsed, as AWS does.
-    const principal = await options.authenticator.authenticate(req, body)
+    principal = await options.authenticator.authenticate(req, body)
     const operation = options.operations[operationName]
     if (operation.writes && principal.readOnly) {
       throw new AccessDeniedException(
@@ -99,7 +100,11 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const errorType = answer.status === 200 ? undefined : (answer.body as { __type?: string }).__type
   options.onAnswered?.({ operation: operationName, status: answer.status, errorType, seconds })
-  options.log.debug('request', { requestId, operation: operationName, status: answer.status, errorType, ms: Math.round(seconds * 1000) })
+  // Who called, once known (the key only when signatures are verified): an audit trail at debug level.
+  options.log.debug('request', {
+    requestId, operation: operationName, status: answer.status, errorType, ms: Math.round(seconds * 1000),
+    account: principal?.partition.account, region: principal?.partition.region, accessKeyId: principal?.accessKeyId,
+  })
 }
 
 function targetOperation(target: string | string[] | undefined, operations: Record<string, Operation>): string {

@@ -45,28 +45,30 @@ function deletionWorkerOptions(config: ServerConfig, storeKind: 'sqlite' | 'post
   return { ...options, batchSize: 1000, adaptive: { targetMs: batchTargetMs, minSize: 100, maxSize: 20_000 } }
 }
 
+/** What SIGHUP does (see RunningServer.reloadCredentials): the file read again into the verifier. */
+function reloadCredentials(verifier: SigV4Authenticator | undefined, credentialsFile: string | undefined, log: Logger): boolean {
+  if (!verifier || credentialsFile === undefined) {
+    log.warn('no credentials file to reload: every well-formed signature is accepted, as before')
+    return false
+  }
+  let keys
+  try {
+    keys = loadAccessKeys(credentialsFile)
+  } catch (error) {
+    if (!(error instanceof CredentialsFileError)) throw error
+    log.error('the credentials file did not load; the keys in force stay as they were', { error: error.message })
+    return false
+  }
+  verifier.replaceKeys(keys)
+  log.info('credentials reloaded', { file: credentialsFile, keys: keys.length })
+  return true
+}
+
 export async function startServer(config: ServerConfig, clock: Clock = systemClock, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // Keys first: a bad credentials file stops the start before anything is opened.
   const { credentialsFile } = config
   const verifier = credentialsFile === undefined ? undefined : new SigV4Authenticator(loadAccessKeys(credentialsFile), () => clock.now().getTime())
   const authenticator: Authenticator = verifier ?? new OpenAuthenticator()
-  const reloadCredentials = (): boolean => {
-    if (!verifier || credentialsFile === undefined) {
-      log.warn('no credentials file to reload: every well-formed signature is accepted, as before')
-      return false
-    }
-    let keys
-    try {
-      keys = loadAccessKeys(credentialsFile)
-    } catch (error) {
-      if (!(error instanceof CredentialsFileError)) throw error
-      log.error('the credentials file did not load; the keys in force stay as they were', { error: error.message })
-      return false
-    }
-    verifier.replaceKeys(keys)
-    log.info('credentials reloaded', { file: credentialsFile, keys: keys.length })
-    return true
-  }
   const store: Store = config.databaseUrl === undefined
     ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite') })
     : await openPostgresStore({
@@ -173,7 +175,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
     })()
     return closing
   }
-  return { url, store, reloadCredentials, close }
+  return { url, store, reloadCredentials: () => reloadCredentials(verifier, credentialsFile, log), close }
 }
 
 /** Shutdown: how long calls in flight may take to finish before their connections are closed. */

@@ -52,34 +52,51 @@ async function send(url: string, headers: Record<string, string>, body: string) 
 }
 
 
-describe('SigV4 verification with a credentials file', () => {
-  let server: ServerProcess
-  let keysFile: string
+/**
+ * A server that verifies signatures with `keys` (in a credentials file of its own), started
+ * before the suite's tests and stopped after them, with the SDK clients made for it.
+ */
+function verifyingServer(keys: object[], args: string[] = []) {
+  let server: ServerProcess | undefined
+  let keysFile = ''
   const clients: SSMClient[] = []
-  const client = (identity: ClientIdentity) => {
-    const c = sdkClient(server.url, identity)
-    clients.push(c)
-    return c
-  }
   before(async () => {
     const dir = tempDataDir()
     keysFile = join(dir, 'keys.json')
-    writeFileSync(keysFile, JSON.stringify([WRITER, READER, OTHER]))
-    server = await startServerProcess({ dataDir: join(dir, 'data'), args: ['--credentials-file', keysFile] })
+    writeFileSync(keysFile, JSON.stringify(keys))
+    server = await startServerProcess({ dataDir: join(dir, 'data'), args: ['--credentials-file', keysFile, ...args] })
   })
   after(async () => {
     for (const c of clients) c.destroy()
-    await server.stop()
-    removeDir(server.dataDir) // its own schema on PostgreSQL: the data directory is below the keys'
+    await server?.stop()
+    if (server) removeDir(server.dataDir) // its own schema on PostgreSQL: the data directory is below the keys'
     removeDir(join(keysFile, '..'))
   })
+  return {
+    get server(): ServerProcess {
+      return server!
+    },
+    get keysFile(): string {
+      return keysFile
+    },
+    client(identity: ClientIdentity): SSMClient {
+      const c = sdkClient(server!.url, identity)
+      clients.push(c)
+      return c
+    },
+  }
+}
+
+describe('SigV4 verification with a credentials file', () => {
+  const suite = verifyingServer([WRITER, READER, OTHER])
+  const { client } = suite
 
   it('accepts requests signed by a known key through the SDK v3 and boto3', async () => {
     const writer = client(as(WRITER))
     await writer.send(new PutInventoryCommand({ InstanceId: instanceId(1), Items: items('Custom:Signed') }))
     const result = await writer.send(new GetInventoryCommand({}))
     assert.deepEqual(result.Entities!.map((e) => e.Id), [instanceId(1)])
-    const [listed] = await boto3(server.url, [{ op: 'ListInventoryEntries', params: { InstanceId: instanceId(1), TypeName: 'Custom:Signed' } }], as(WRITER))
+    const [listed] = await boto3(suite.server.url, [{ op: 'ListInventoryEntries', params: { InstanceId: instanceId(1), TypeName: 'Custom:Signed' } }], as(WRITER))
     assert.ok(listed.ok, JSON.stringify(listed))
     assert.deepEqual(listed.result.Entries, [{ Name: 'n0' }])
   })
@@ -88,47 +105,47 @@ describe('SigV4 verification with a credentials file', () => {
     await rejects(client(as({ ...WRITER, secretAccessKey: 'not-the-secret-00000' })).send(new GetInventorySchemaCommand({})), 'InvalidSignatureException', /signature we calculated does not match/)
     await rejects(client(as({ accessKeyId: 'AKIANOBODY0000000001', secretAccessKey: 'whatever-0000000001' })).send(new GetInventorySchemaCommand({})),
       'UnrecognizedClientException', /security token included in the request is invalid/)
-    const [wrong, unknown] = await boto3(server.url, [{ op: 'GetInventorySchema' }, { op: 'GetInventorySchema' }], as({ ...WRITER, secretAccessKey: 'nope-nope-nope-nope' }))
+    const [wrong, unknown] = await boto3(suite.server.url, [{ op: 'GetInventorySchema' }, { op: 'GetInventorySchema' }], as({ ...WRITER, secretAccessKey: 'nope-nope-nope-nope' }))
     assert.ok(!wrong.ok && wrong.code === 'InvalidSignatureException' && wrong.status === 400)
     assert.ok(!unknown.ok && unknown.code === 'InvalidSignatureException')
-    const [stranger] = await boto3(server.url, [{ op: 'GetInventory' }], as({ accessKeyId: 'AKIANOBODY0000000002', secretAccessKey: 'whatever-0000000002' }))
+    const [stranger] = await boto3(suite.server.url, [{ op: 'GetInventory' }], as({ accessKeyId: 'AKIANOBODY0000000002', secretAccessKey: 'whatever-0000000002' }))
     assert.ok(!stranger.ok && stranger.code === 'UnrecognizedClientException')
 
-    const unsigned = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetInventorySchema' }, body: '{}' })
+    const unsigned = await fetch(suite.server.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetInventorySchema' }, body: '{}' })
     assert.equal(unsigned.status, 403)
     assert.deepEqual(await unsigned.json(), { __type: 'MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' })
   })
 
   it('refuses a tampered body, a tampered header and a body that does not match its declared hash', async () => {
     const body = JSON.stringify({ InstanceId: instanceId(2), Items: items('Custom:Tamper') })
-    const headers = await signed(server.url, WRITER, 'PutInventory', body)
-    const tampered = await send(server.url, headers, body.replace('n0', 'n1'))
+    const headers = await signed(suite.server.url, WRITER, 'PutInventory', body)
+    const tampered = await send(suite.server.url, headers, body.replace('n0', 'n1'))
     assert.equal(tampered.status, 400)
     assert.equal(tampered.json.__type, 'InvalidSignatureException')
-    const otherTarget = await send(server.url, { ...headers, 'x-amz-target': 'AmazonSSM.DeleteInventory' }, body)
+    const otherTarget = await send(suite.server.url, { ...headers, 'x-amz-target': 'AmazonSSM.DeleteInventory' }, body)
     assert.equal(otherTarget.json.__type, 'InvalidSignatureException')
-    const declared = await send(server.url, { ...headers, 'x-amz-content-sha256': '0'.repeat(64) }, body)
+    const declared = await send(suite.server.url, { ...headers, 'x-amz-content-sha256': '0'.repeat(64) }, body)
     assert.equal(declared.json.__type, 'InvalidSignatureException')
-    assert.equal((await send(server.url, headers, body)).status, 200, 'the untouched request is accepted')
+    assert.equal((await send(suite.server.url, headers, body)).status, 200, 'the untouched request is accepted')
   })
 
   it('refuses an expired or future date, a wrong service and an incomplete header', async () => {
     const body = '{}'
-    const old = await send(server.url, await signed(server.url, WRITER, 'GetInventorySchema', body, { date: new Date(Date.now() - 20 * 60_000) }), body)
+    const old = await send(suite.server.url, await signed(suite.server.url, WRITER, 'GetInventorySchema', body, { date: new Date(Date.now() - 20 * 60_000) }), body)
     assert.equal(old.json.__type, 'InvalidSignatureException')
     assert.match(old.json.message, /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z/)
-    const future = await send(server.url, await signed(server.url, WRITER, 'GetInventorySchema', body, { date: new Date(Date.now() + 20 * 60_000) }), body)
+    const future = await send(suite.server.url, await signed(suite.server.url, WRITER, 'GetInventorySchema', body, { date: new Date(Date.now() + 20 * 60_000) }), body)
     assert.match(future.json.message, /^Signature not yet current/)
-    const recent = await send(server.url, await signed(server.url, WRITER, 'GetInventorySchema', body, { date: new Date(Date.now() - 10 * 60_000) }), body)
+    const recent = await send(suite.server.url, await signed(suite.server.url, WRITER, 'GetInventorySchema', body, { date: new Date(Date.now() - 10 * 60_000) }), body)
     assert.equal(recent.status, 200, 'ten minutes of skew is accepted')
-    const service = await send(server.url, await signed(server.url, WRITER, 'GetInventorySchema', body, { service: 'ec2' }), body)
+    const service = await send(suite.server.url, await signed(suite.server.url, WRITER, 'GetInventorySchema', body, { service: 'ec2' }), body)
     assert.match(service.json.message, /Credential should be scoped to correct service: 'ssm'/)
-    const headers = await signed(server.url, WRITER, 'GetInventorySchema', body)
-    const incomplete = await send(server.url, { ...headers, authorization: headers.authorization.replace(/, Signature=[0-9a-f]+/, '') }, body)
+    const headers = await signed(suite.server.url, WRITER, 'GetInventorySchema', body)
+    const incomplete = await send(suite.server.url, { ...headers, authorization: headers.authorization.replace(/, Signature=[0-9a-f]+/, '') }, body)
     assert.equal(incomplete.status, 400)
     assert.equal(incomplete.json.__type, 'IncompleteSignatureException')
     assert.match(incomplete.json.message, /requires 'Signature' parameter/)
-    const basic = await send(server.url, { ...headers, authorization: 'Basic dXNlcjpwYXNz' }, body)
+    const basic = await send(suite.server.url, { ...headers, authorization: 'Basic dXNlcjpwYXNz' }, body)
     assert.equal(basic.json.__type, 'IncompleteSignatureException')
   })
 
@@ -138,7 +155,7 @@ describe('SigV4 verification with a credentials file', () => {
     assert.deepEqual((await reader.send(new GetInventoryCommand({}))).Entities, writersView.Entities, 'the reader sees its account')
     await rejects(reader.send(new PutInventoryCommand({ InstanceId: instanceId(3), Items: items('Custom:Nope') })), 'AccessDeniedException', /ssm:PutInventory/)
     await rejects(reader.send(new DeleteInventoryCommand({ TypeName: 'Custom:Signed' })), 'AccessDeniedException')
-    const [put, described] = await boto3(server.url, [
+    const [put, described] = await boto3(suite.server.url, [
       { op: 'PutInventory', params: { InstanceId: instanceId(3), Items: items('Custom:Nope') } },
       { op: 'DescribeInventoryDeletions' },
     ], as(READER))
@@ -180,7 +197,7 @@ describe('SigV4 verification with a credentials file', () => {
   })
 
   it('has logged no unexpected error', () => {
-    assert.doesNotMatch(server.output(), /unexpected error/)
+    assert.doesNotMatch(suite.server.output(), /unexpected error/)
   })
 })
 
@@ -239,37 +256,19 @@ describe('safe defaults', () => {
 
 describe('key rotation (SIGHUP)', () => {
   const ROTATED = { accessKeyId: 'AKIATESTROTATED00001', secretAccessKey: 'rotated-secret-000000001', accountId: '111122223333' }
-  let server: ServerProcess
-  let keysFile: string
-  const clients: SSMClient[] = []
-  const client = (identity: ClientIdentity) => {
-    const c = sdkClient(server.url, identity)
-    clients.push(c)
-    return c
-  }
+  const suite = verifyingServer([WRITER, READER], ['--log-level', 'debug'])
+  const { client } = suite
   /** Sends SIGHUP and waits until the log has said `message` once more. */
   const hangUp = async (message: string) => {
-    const before = server.output().split(message).length
-    server.child.kill('SIGHUP')
-    for (let i = 0; i < 100 && server.output().split(message).length === before; i++) await new Promise((r) => setTimeout(r, 50))
-    assert.ok(server.output().split(message).length > before, `no "${message}" in the log:\n${server.output()}`)
+    const before = suite.server.output().split(message).length
+    suite.server.child.kill('SIGHUP')
+    for (let i = 0; i < 100 && suite.server.output().split(message).length === before; i++) await new Promise((r) => setTimeout(r, 50))
+    assert.ok(suite.server.output().split(message).length > before, `no "${message}" in the log:\n${suite.server.output()}`)
   }
-  before(async () => {
-    const dir = tempDataDir()
-    keysFile = join(dir, 'keys.json')
-    writeFileSync(keysFile, JSON.stringify([WRITER, READER]))
-    server = await startServerProcess({ dataDir: join(dir, 'data'), args: ['--credentials-file', keysFile, '--log-level', 'debug'] })
-  })
-  after(async () => {
-    for (const c of clients) c.destroy()
-    await server.stop()
-    removeDir(server.dataDir)
-    removeDir(join(keysFile, '..'))
-  })
 
   /** The debug log's line for each API call (what `--log-level debug` adds). */
   const requestLines = (): Record<string, unknown>[] =>
-    server.output().split('\n').filter((line) => line.includes('"message":"request"')).map((line) => JSON.parse(line))
+    suite.server.output().split('\n').filter((line) => line.includes('"message":"request"')).map((line) => JSON.parse(line))
 
   it('puts the file\'s keys in force: a removed key is unknown, a new one works, a changed flag applies', async () => {
     const writer = client(as(WRITER))
@@ -277,7 +276,7 @@ describe('key rotation (SIGHUP)', () => {
     await writer.send(new PutInventoryCommand({ InstanceId: instanceId(1), Items: items('Custom:Rotated') }))
     await rejects(reader.send(new PutInventoryCommand({ InstanceId: instanceId(2), Items: items('Custom:Rotated') })), 'AccessDeniedException')
     // The writer's key retires, a new key takes its place, the reader may now write.
-    writeFileSync(keysFile, JSON.stringify([ROTATED, { ...READER, readOnly: false }]))
+    writeFileSync(suite.keysFile, JSON.stringify([ROTATED, { ...READER, readOnly: false }]))
     await hangUp('credentials reloaded')
     await rejects(writer.send(new GetInventorySchemaCommand({})), 'UnrecognizedClientException')
     // The debug log says who called: the key, its account and the region, once verified. (Its
@@ -291,21 +290,21 @@ describe('key rotation (SIGHUP)', () => {
     assert.deepEqual(entries.Entries, [{ Name: 'n0' }])
     await reader.send(new PutInventoryCommand({ InstanceId: instanceId(2), Items: items('Custom:Rotated') }))
     // A secret changed for the same key: the old secret no longer signs.
-    writeFileSync(keysFile, JSON.stringify([{ ...ROTATED, secretAccessKey: 'rotated-secret-000000002' }]))
+    writeFileSync(suite.keysFile, JSON.stringify([{ ...ROTATED, secretAccessKey: 'rotated-secret-000000002' }]))
     await hangUp('credentials reloaded')
     await rejects(client(as(ROTATED)).send(new GetInventorySchemaCommand({})), 'InvalidSignatureException')
     await client(as({ ...ROTATED, secretAccessKey: 'rotated-secret-000000002' })).send(new GetInventorySchemaCommand({}))
-    assert.equal(server.child.exitCode, null, 'the server is still running')
+    assert.equal(suite.server.child.exitCode, null, 'the server is still running')
   })
 
   it('keeps the keys in force when the file does not load, and says why', async () => {
     const current = { ...ROTATED, secretAccessKey: 'rotated-secret-000000003' }
-    writeFileSync(keysFile, JSON.stringify([current]))
+    writeFileSync(suite.keysFile, JSON.stringify([current]))
     await hangUp('credentials reloaded')
-    writeFileSync(keysFile, '[{"accessKeyId": "AKIATRUNCATED')
+    writeFileSync(suite.keysFile, '[{"accessKeyId": "AKIATRUNCATED')
     await hangUp('the credentials file did not load')
-    assert.match(server.output(), /"the credentials file did not load; the keys in force stay as they were","error":"cannot read the credentials file [^"]*keys\.json: Unterminated string/)
+    assert.match(suite.server.output(), /"the credentials file did not load; the keys in force stay as they were","error":"cannot read the credentials file [^"]*keys\.json: Unterminated string/)
     await client(as(current)).send(new GetInventorySchemaCommand({}))
-    assert.equal(server.child.exitCode, null, 'the server is still running')
+    assert.equal(suite.server.child.exitCode, null, 'the server is still running')
   })
 })

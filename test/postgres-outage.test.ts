@@ -10,7 +10,9 @@
  * - the database's host vanishes (not even a close gets through) and the server is told to
  *   stop: shutdown ends within its limits, and a second signal ends it at once;
  * - the database refuses more connections than it allows the node's role (max_connections or
- *   a CONNECTION LIMIT below the pool's size): calls wait for the connections the node has.
+ *   a CONNECTION LIMIT below the pool's size): calls wait for the connections the node has;
+ * - the node's only connection is held: GET /ready trusts an answer of the last second, then
+ *   asks the database itself and gives up after 2 s.
  */
 import assert from 'node:assert/strict'
 import { connect, createServer, type Server, type Socket } from 'node:net'
@@ -230,6 +232,25 @@ describe('a database at its connection limit', () => {
   })
 })
 
+/** Another session holding an instance's stored item row, as a deletion batch does while it runs (ROLLBACK and end it). */
+async function holdItemRow(schema: string, n: number): Promise<pg.Client> {
+  const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await holder.connect()
+  await holder.query('BEGIN')
+  await holder.query(`SELECT 1 FROM ${schema}.items WHERE instance_id = $1 FOR UPDATE`, [instanceId(n)])
+  return holder
+}
+
+/** Until one of the server's connections waits for a row lock in the database. */
+async function untilWaitingForRow(holder: pg.Client, server: ServerProcess): Promise<void> {
+  for (let waited = 0; ; waited += 20) {
+    const waiting = await holder.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [`ssm-inventory/${server.child.pid}`])
+    if (waiting.rowCount) return
+    assert.ok(waited < 10_000, 'the held put never reached the row lock')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 describe('a put stuck on a row lock', () => {
   const schema = freshSchemaName()
   let server: ServerProcess
@@ -247,22 +268,13 @@ describe('a put stuck on a row lock', () => {
     // lock, hence for every put in flight there, the held one included.
     assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Held'))).status, 200)
     assert.equal((await call(server.url, 'PutInventory', putBody(2, 'Custom:Elsewhere'))).status, 200)
-    // Another session holds the stored item's row, as a deletion batch does while it runs.
-    const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
-    await holder.connect()
+    const holder = await holdItemRow(schema, 1)
     try {
-      await holder.query('BEGIN')
-      await holder.query(`SELECT 1 FROM ${schema}.items WHERE instance_id = $1 FOR UPDATE`, [instanceId(1)])
       let heldAnswered = false
       const held = call(server.url, 'PutInventory', putBody(1, 'Custom:Held')).then((answer) => ((heldAnswered = true), answer))
       held.catch(() => {}) // awaited below; a failure before that must not be reported twice
       // Only once the held put waits for the row (a put that arrived with it would share its group and its wait).
-      for (let waited = 0; ; waited += 20) {
-        const waiting = await holder.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [`ssm-inventory/${server.child.pid}`])
-        if (waiting.rowCount) break
-        assert.ok(waited < 10_000, 'the held put never reached the row lock')
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      }
+      await untilWaitingForRow(holder, server)
       const started = performance.now()
       const put = (body: object) => rawCall(server.url, 'AmazonSSM.PutInventory', body, {}, 10_000)
       const others = await Promise.all([
@@ -279,6 +291,53 @@ describe('a put stuck on a row lock', () => {
       await holder.query('ROLLBACK').catch(() => {})
       await holder.end()
     }
+  })
+})
+
+describe('readiness while a node\'s only connection is held', () => {
+  const schema = freshSchemaName()
+  let server: ServerProcess
+  before(async () => {
+    server = await startServerProcess({ args: ['--database-url', schemaUrl(schema), '--database-pool-size', '1'] })
+  })
+  after(async () => {
+    await server.stop()
+    removeDir(server.dataDir)
+    await dropSchema(schema)
+  })
+
+  it('takes an answer of the last second as the database answering, then asks it, and gives up after 2 s', async () => {
+    assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Held'))).status, 200)
+    const holder = await holdItemRow(schema, 1)
+    try {
+      // An answer, then the node's one connection waits for the held row (as it would behind a queue of calls under load).
+      assert.equal((await call(server.url, 'GetInventorySchema', {})).status, 200)
+      const answeredAt = performance.now()
+      const held = call(server.url, 'PutInventory', putBody(1, 'Custom:Held'))
+      held.catch(() => {}) // awaited below
+      await untilWaitingForRow(holder, server)
+      const ready = async () => {
+        const started = performance.now()
+        const answer = await fetch(`${server.url}/ready`, { signal: AbortSignal.timeout(10_000) })
+        return { status: answer.status, body: (await answer.json()) as Record<string, string>, ms: performance.now() - started }
+      }
+      // Within a second of that answer: ready at once, without queueing for the connection.
+      assert.ok(performance.now() - answeredAt < 800, 'the held put took most of a second to reach the lock: nothing left to check')
+      const soon = await ready()
+      assert.deepEqual([soon.status, soon.body.status], [200, 'ready'])
+      assert.ok(soon.ms < 500, `${soon.ms} ms`)
+      // A second later with no answer since: /ready asks the database, waits 2 s for the connection, and says so.
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (performance.now() - answeredAt) + 100))
+      const later = await ready()
+      assert.deepEqual([later.status, later.body.status], [503, 'unavailable'])
+      assert.match(later.body.error, /did not answer within 2000 ms/)
+      assert.ok(later.ms >= 1900 && later.ms < 4000, `${later.ms} ms`)
+      await holder.query('ROLLBACK')
+      assert.equal((await held).status, 200)
+    } finally {
+      await holder.end()
+    }
+    assert.equal((await fetch(`${server.url}/ready`)).status, 200)
   })
 })
 

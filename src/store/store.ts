@@ -253,7 +253,10 @@ export interface Store {
   countDeletionsInProgress(): Promise<number>
   /** Bytes the stored data takes (for metrics). */
   sizeBytes(): Promise<number>
-  /** Resolves when the database answers a trivial query (for GET /ready); rejects otherwise. */
+  /**
+   * Resolves when the database answers (for GET /ready): a trivial query, or on PostgreSQL an
+   * answer to any statement within the last second; rejects otherwise.
+   */
   ping(): Promise<void>
   /** PostgreSQL only: the node's connection pool (for metrics). */
   connectionPool?(): ConnectionPoolStats

@@ -126,6 +126,12 @@ function isTimeout(error: unknown): error is Error {
   return isQueryTimeout(error) || (error instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message))
 }
 
+/**
+ * GET /ready's ping takes a statement answered this recently (ms) as the database answering,
+ * rather than queue its own behind every call waiting for a connection.
+ */
+const RECENT_ANSWER_MS = 1000
+
 /** SQLSTATE too_many_connections: max_connections, or a database's or role's CONNECTION LIMIT, reached. */
 const TOO_MANY_CONNECTIONS = '53300'
 /** How long a pool capped by the database's connection limit stays capped before it may grow again. */
@@ -347,6 +353,8 @@ export class PostgresStore implements Store {
   /** The pool's configured size; its current limit is lower while the database refuses more (see connect). */
   private readonly poolSize: number
   private poolCapTimer: NodeJS.Timeout | undefined
+  /** When a statement or transaction last got its answer (performance.now(); see ping). */
+  private lastAnswerAt = -Infinity
 
   /**
    * A connection from the pool. When the database refuses a new one for its connection limit
@@ -381,7 +389,9 @@ export class PostgresStore implements Store {
     const client = await this.connect()
     let failure: Error | undefined
     try {
-      return await (typeof statement === 'string' ? client.query<R>(statement, values) : client.query<R>(statement as pg.QueryConfig))
+      const result = await (typeof statement === 'string' ? client.query<R>(statement, values) : client.query<R>(statement as pg.QueryConfig))
+      this.lastAnswerAt = performance.now()
+      return result
     } catch (error) {
       failure = error as Error
       throw error
@@ -406,6 +416,7 @@ export class PostgresStore implements Store {
       const results = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[]
       const result = await work(client, Array.isArray(results) ? results[results.length - 1] : results)
       await client.query('COMMIT')
+      this.lastAnswerAt = performance.now()
       return result
     } catch (error) {
       // After a query timeout the statement may still be running (or the database gone): a
@@ -884,7 +895,13 @@ export class PostgresStore implements Store {
     return Number(row.bytes)
   }
 
+  /**
+   * A database that has just answered a call is answering: under load the pool's queue can
+   * be longer than GET /ready waits (2 s), and a node serving slowly is still serving. Measured
+   * before: with one connection and 300 aggregations queued, /ready answered 503 after 2 s.
+   */
   async ping(): Promise<void> {
+    if (performance.now() - this.lastAnswerAt < RECENT_ANSWER_MS) return
     await this.query('SELECT 1')
   }
 

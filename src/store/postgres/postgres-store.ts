@@ -357,6 +357,16 @@ export class PostgresStore implements Store {
   private lastAnswerAt = -Infinity
 
   /**
+   * How a statement or transaction ended, for ping: an answer (an error the database reports
+   * is one too), or a failure that was none (a timeout, a broken or refused connection), after
+   * which no earlier answer counts.
+   */
+  private noteAnswer(error?: unknown): void {
+    if (error === undefined || error instanceof pg.DatabaseError) this.lastAnswerAt = performance.now()
+    else this.lastAnswerAt = -Infinity
+  }
+
+  /**
    * A connection from the pool. When the database refuses a new one for its connection limit
    * while this node already has some, the pool stops growing at what it has (for POOL_CAP_MS,
    * then it may try again) and the call waits for one of them, as it would for a full pool,
@@ -369,7 +379,10 @@ export class PostgresStore implements Store {
         return await this.pool.connect()
       } catch (error) {
         const open = this.pool.totalCount
-        if (!(error instanceof pg.DatabaseError && error.code === TOO_MANY_CONNECTIONS) || open === 0 || this.pool.ending) throw error
+        if (!(error instanceof pg.DatabaseError && error.code === TOO_MANY_CONNECTIONS) || open === 0 || this.pool.ending) {
+          this.noteAnswer(error)
+          throw error
+        }
         // Connections still being opened count too: if they are refused as well, the cap comes down again.
         if (open < (this.pool.options.max ?? this.poolSize)) {
           if (this.poolCapTimer === undefined) this.onConnectionLimit?.(open, error)
@@ -390,9 +403,10 @@ export class PostgresStore implements Store {
     let failure: Error | undefined
     try {
       const result = await (typeof statement === 'string' ? client.query<R>(statement, values) : client.query<R>(statement as pg.QueryConfig))
-      this.lastAnswerAt = performance.now()
+      this.noteAnswer()
       return result
     } catch (error) {
+      this.noteAnswer(error)
       failure = error as Error
       throw error
     } finally {
@@ -416,9 +430,10 @@ export class PostgresStore implements Store {
       const results = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[]
       const result = await work(client, Array.isArray(results) ? results[results.length - 1] : results)
       await client.query('COMMIT')
-      this.lastAnswerAt = performance.now()
+      this.noteAnswer()
       return result
     } catch (error) {
+      this.noteAnswer(error)
       // After a query timeout the statement may still be running (or the database gone): a
       // ROLLBACK would only queue behind it. Closing the connection ends the transaction.
       if (isQueryTimeout(error)) unusable = error
@@ -896,9 +911,10 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * A database that has just answered a call is answering: under load the pool's queue can
-   * be longer than GET /ready waits (2 s), and a node serving slowly is still serving. Measured
-   * before: with one connection and 300 aggregations queued, /ready answered 503 after 2 s.
+   * A database that has just answered a call, with no call failing for want of an answer since,
+   * is answering: under load the pool's queue can be longer than GET /ready waits (2 s), and a
+   * node serving slowly is still serving. Measured before: with one connection and 300
+   * aggregations queued, /ready answered 503 after 2 s.
    */
   async ping(): Promise<void> {
     if (performance.now() - this.lastAnswerAt < RECENT_ANSWER_MS) return

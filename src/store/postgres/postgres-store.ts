@@ -126,6 +126,13 @@ function isTimeout(error: unknown): error is Error {
   return isQueryTimeout(error) || (error instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message))
 }
 
+/** A call the database did not answer: a timeout, or a connection that broke or was refused. */
+function isUnanswered(error: unknown): boolean {
+  if (isTimeout(error)) return true
+  if (!(error instanceof Error) || error instanceof pg.DatabaseError) return false
+  return /^Connection terminated/.test(error.message) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test((error as NodeJS.ErrnoException).code ?? '')
+}
+
 /**
  * GET /ready's ping takes a statement answered this recently (ms) as the database answering,
  * rather than queue its own behind every call waiting for a connection.
@@ -358,12 +365,12 @@ export class PostgresStore implements Store {
 
   /**
    * How a statement or transaction ended, for ping: an answer (an error the database reports
-   * is one too), or a failure that was none (a timeout, a broken or refused connection), after
-   * which no earlier answer counts.
+   * is one too), or a failure for want of one (a timeout, a broken or refused connection), after
+   * which no earlier answer counts. A refusal of our own (a put's AWS error) is neither.
    */
   private noteAnswer(error?: unknown): void {
-    if (error === undefined || error instanceof pg.DatabaseError) this.lastAnswerAt = performance.now()
-    else this.lastAnswerAt = -Infinity
+    if (isUnanswered(error)) this.lastAnswerAt = -Infinity
+    else if (error === undefined || error instanceof pg.DatabaseError) this.lastAnswerAt = performance.now()
   }
 
   /**

@@ -12,7 +12,8 @@
  * - the database refuses more connections than it allows the node's role (max_connections or
  *   a CONNECTION LIMIT below the pool's size): calls wait for the connections the node has;
  * - the node's only connection is held: GET /ready trusts an answer of the last second, then
- *   asks the database itself and gives up after 2 s.
+ *   asks the database itself and gives up after 2 s; once a call has gone unanswered, no
+ *   earlier answer counts.
  */
 import assert from 'node:assert/strict'
 import { connect, createServer, type Server, type Socket } from 'node:net'
@@ -428,6 +429,42 @@ describe('PostgreSQL that stops answering', () => {
     assert.equal((await timed('PutInventory', putBody(400, 'Custom:Frozen'))).status, 200)
     const entries = await timed('ListInventoryEntries', { InstanceId: instanceId(400), TypeName: 'Custom:Frozen' })
     assert.deepEqual(entries.json.Entries, [{ Name: 'item-400' }, { Name: 'second' }])
+  })
+})
+
+describe('readiness just after the database stops answering', () => {
+  const schema = freshSchemaName()
+  const database = new URL(TEST_DATABASE_URL)
+  const relay = new FreezableRelay({ host: database.hostname, port: Number(database.port || 5432) })
+  let server: ServerProcess
+  before(async () => {
+    await relay.listen()
+    server = await startServerProcess({ args: ['--database-url', relay.url(schema), '--database-connect-timeout-ms', '200', '--database-query-timeout-ms', '200'] })
+  })
+  after(async () => {
+    relay.frozen = false
+    await server.stop()
+    await relay.close()
+    removeDir(server.dataDir)
+    await dropSchema(schema)
+  })
+
+  it('does not take an answer of the last second for one once a call has gone unanswered', async () => {
+    assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Cut'))).status, 200)
+    const answeredAt = performance.now()
+    relay.frozen = true
+    const unanswered = await call(server.url, 'GetInventorySchema', {})
+    assert.equal(unanswered.status, 500)
+    assert.ok(performance.now() - answeredAt < 800, 'the call took most of a second to fail: nothing left to check')
+    const ready = await fetch(`${server.url}/ready`, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(ready.status, 503, JSON.stringify(await ready.clone().json()))
+    relay.frozen = false
+    let status = 0
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+      status = (await fetch(`${server.url}/ready`)).status
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    assert.equal(status, 200)
   })
 })
 

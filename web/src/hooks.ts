@@ -9,7 +9,7 @@ export interface AsyncState<T> {
 
 /**
  * Runs `load` whenever `deps` change (and on reload()), keeping the last data while a new
- * load runs; answers from superseded loads are dropped.
+ * load runs; answers from superseded loads are dropped, and an error is cleared when `deps` change.
  */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState<T> {
   const [data, setData] = useState<T | undefined>(undefined)
@@ -17,6 +17,10 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState
   const [loading, setLoading] = useState(true)
   const [generation, setGeneration] = useState(0)
   const latest = useRef(0)
+  // New inputs (another connection, another query): the old ones' error no longer applies. A
+  // reload() of the same inputs keeps it shown until the new answer comes.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => setError(undefined), deps)
   useEffect(() => {
     const call = ++latest.current
     setLoading(true)

@@ -233,6 +233,26 @@ describe('a database at its connection limit', () => {
   })
 })
 
+/** A server on a schema of its own, started before a suite's tests and stopped (the schema dropped) after them. */
+function serverOnSchema(args: string[] = []): { schema: string; readonly server: ServerProcess } {
+  const schema = freshSchemaName()
+  let server: ServerProcess | undefined
+  before(async () => {
+    server = await startServerProcess({ args: ['--database-url', schemaUrl(schema), ...args] })
+  })
+  after(async () => {
+    await server?.stop()
+    if (server) removeDir(server.dataDir)
+    await dropSchema(schema)
+  })
+  return {
+    schema,
+    get server(): ServerProcess {
+      return server!
+    },
+  }
+}
+
 /** Another session holding an instance's stored item row, as a deletion batch does while it runs (ROLLBACK and end it). */
 async function holdItemRow(schema: string, n: number): Promise<pg.Client> {
   const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
@@ -253,31 +273,22 @@ async function untilWaitingForRow(holder: pg.Client, server: ServerProcess): Pro
 }
 
 describe('a put stuck on a row lock', () => {
-  const schema = freshSchemaName()
-  let server: ServerProcess
-  before(async () => {
-    server = await startServerProcess({ args: ['--database-url', schemaUrl(schema)] })
-  })
-  after(async () => {
-    await server.stop()
-    removeDir(server.dataDir)
-    await dropSchema(schema)
-  })
+  const suite = serverOnSchema()
 
   it('does not hold up the puts that come after it', async () => {
     // Both types exist first: a put that creates a type waits for the partition's exclusive
     // lock, hence for every put in flight there, the held one included.
-    assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Held'))).status, 200)
-    assert.equal((await call(server.url, 'PutInventory', putBody(2, 'Custom:Elsewhere'))).status, 200)
-    const holder = await holdItemRow(schema, 1)
+    assert.equal((await call(suite.server.url, 'PutInventory', putBody(1, 'Custom:Held'))).status, 200)
+    assert.equal((await call(suite.server.url, 'PutInventory', putBody(2, 'Custom:Elsewhere'))).status, 200)
+    const holder = await holdItemRow(suite.schema, 1)
     try {
       let heldAnswered = false
-      const held = call(server.url, 'PutInventory', putBody(1, 'Custom:Held')).then((answer) => ((heldAnswered = true), answer))
+      const held = call(suite.server.url, 'PutInventory', putBody(1, 'Custom:Held')).then((answer) => ((heldAnswered = true), answer))
       held.catch(() => {}) // awaited below; a failure before that must not be reported twice
       // Only once the held put waits for the row (a put that arrived with it would share its group and its wait).
-      await untilWaitingForRow(holder, server)
+      await untilWaitingForRow(holder, suite.server)
       const started = performance.now()
-      const put = (body: object) => rawCall(server.url, 'AmazonSSM.PutInventory', body, {}, 10_000)
+      const put = (body: object) => rawCall(suite.server.url, 'AmazonSSM.PutInventory', body, {}, 10_000)
       const others = await Promise.all([
         ...Array.from({ length: 6 }, (_, k) => put(putBody(10 + k, 'Custom:Held'))),
         put(putBody(20, 'Custom:Elsewhere')),
@@ -296,30 +307,21 @@ describe('a put stuck on a row lock', () => {
 })
 
 describe('readiness while a node\'s only connection is held', () => {
-  const schema = freshSchemaName()
-  let server: ServerProcess
-  before(async () => {
-    server = await startServerProcess({ args: ['--database-url', schemaUrl(schema), '--database-pool-size', '1'] })
-  })
-  after(async () => {
-    await server.stop()
-    removeDir(server.dataDir)
-    await dropSchema(schema)
-  })
+  const suite = serverOnSchema(['--database-pool-size', '1'])
 
   it('takes an answer of the last second as the database answering, then asks it, and gives up after 2 s', async () => {
-    assert.equal((await call(server.url, 'PutInventory', putBody(1, 'Custom:Held'))).status, 200)
-    const holder = await holdItemRow(schema, 1)
+    assert.equal((await call(suite.server.url, 'PutInventory', putBody(1, 'Custom:Held'))).status, 200)
+    const holder = await holdItemRow(suite.schema, 1)
     try {
       // An answer, then the node's one connection waits for the held row (as it would behind a queue of calls under load).
-      assert.equal((await call(server.url, 'GetInventorySchema', {})).status, 200)
+      assert.equal((await call(suite.server.url, 'GetInventorySchema', {})).status, 200)
       const answeredAt = performance.now()
-      const held = call(server.url, 'PutInventory', putBody(1, 'Custom:Held'))
+      const held = call(suite.server.url, 'PutInventory', putBody(1, 'Custom:Held'))
       held.catch(() => {}) // awaited below
-      await untilWaitingForRow(holder, server)
+      await untilWaitingForRow(holder, suite.server)
       const ready = async () => {
         const started = performance.now()
-        const answer = await fetch(`${server.url}/ready`, { signal: AbortSignal.timeout(10_000) })
+        const answer = await fetch(`${suite.server.url}/ready`, { signal: AbortSignal.timeout(10_000) })
         return { status: answer.status, body: (await answer.json()) as Record<string, string>, ms: performance.now() - started }
       }
       // Within a second of that answer: ready at once, without queueing for the connection.
@@ -338,7 +340,7 @@ describe('readiness while a node\'s only connection is held', () => {
     } finally {
       await holder.end()
     }
-    assert.equal((await fetch(`${server.url}/ready`)).status, 200)
+    assert.equal((await fetch(`${suite.server.url}/ready`)).status, 200)
   })
 })
 

@@ -341,8 +341,8 @@ export class PostgresStore implements Store {
   /** Connections that have prepared put_context (PREPARE_PUT_CONTEXT). */
   private readonly preparedConnections = new WeakSet<pg.PoolClient>()
   private flushScheduled = false
-  /** The groups in flight, with when each started (performance.now()). */
-  private readonly groupsInFlight = new Set<{ started: number }>()
+  /** The groups in flight; `stalled` once one has run SECOND_GROUP_AFTER_MS. */
+  private readonly groupsInFlight = new Set<{ stalled: boolean }>()
   private putsSinceAnalyze = 0
   private analyzeAfter = FIRST_ANALYZE_AFTER
   private analyzing = false
@@ -520,9 +520,8 @@ export class PostgresStore implements Store {
   private mayStartGroup(): boolean {
     if (this.groupsInFlight.size === 0) return true
     if (this.groupsInFlight.size >= MAX_GROUPS_IN_FLIGHT) return false
-    let oldest = Infinity
-    for (const group of this.groupsInFlight) oldest = Math.min(oldest, group.started)
-    return performance.now() - oldest >= SECOND_GROUP_AFTER_MS
+    for (const group of this.groupsInFlight) if (group.stalled) return true
+    return false
   }
 
   private flushPuts(): void {
@@ -541,10 +540,16 @@ export class PostgresStore implements Store {
         }
       }
       this.pendingPuts = rest
-      const running = { started: performance.now() }
+      const running = { stalled: false }
       this.groupsInFlight.add(running)
-      // If this group is still running then, puts waiting behind it may start a second one.
-      const stalled = setTimeout(() => this.scheduleFlush(), SECOND_GROUP_AFTER_MS)
+      // If this group is still running then, puts waiting behind it (or arriving later) may start
+      // a second one. The timer alone decides: it goes by libuv's clock, in whole milliseconds, and
+      // can fire when performance.now() says 19.x ms have passed. Comparing the two clocks left
+      // the puts waiting for the first group to end, however long it stalled.
+      const stalled = setTimeout(() => {
+        running.stalled = true
+        this.scheduleFlush()
+      }, SECOND_GROUP_AFTER_MS)
       void this.writeGroup(group).finally(() => {
         clearTimeout(stalled)
         this.groupsInFlight.delete(running)

@@ -103,6 +103,7 @@ describe('PostgreSQL ending the server’s connections', () => {
       assert.deepEqual(entries.json.Entries, [{ Name: `item-${n}` }, { Name: 'second' }], `acknowledged put ${n}`)
     }
     assert.match(server.output(), /a PostgreSQL connection broke/)
+    assert.doesNotMatch(server.output(), /unexpected error/)
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     const broken = sample(metrics, 'ssm_inventory_database_connections_broken_total') ?? Number.NaN
     assert.ok(broken >= 1, `broken connections counted: ${broken}`)
@@ -399,6 +400,11 @@ describe('PostgreSQL that stops answering', () => {
       assert.equal(answer.json.__type, 'InternalServerError')
       assert.ok(answer.ms < 6000, `${calls[k][0]} took ${Math.round(answer.ms)} ms`)
     }
+    // The log says what happened, once per call, without a stack trace: an outage is not a fault of the program.
+    const unavailable = server.output().split('\n').filter((line) => line.includes('database unavailable'))
+    assert.equal(unavailable.length, calls.length, server.output())
+    for (const line of unavailable) assert.match(line, /PostgreSQL did not answer in time: (timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout)"/)
+    assert.doesNotMatch(server.output(), /unexpected error|    at /)
 
     relay.frozen = false
     let recovered: (Answer & { ms: number }) | undefined

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Caller, Deps } from '../inventory/deps.js'
 import type { Operation } from '../inventory/operations.js'
 import type { Logger } from '../log.js'
+import { StoreUnavailableError } from '../store/store.js'
 import type { Authenticator, Principal } from './authentication.js'
 import {
   AccessDeniedException,
@@ -160,7 +161,12 @@ function errorAnswer(error: unknown, requestId: string, operation: string, log: 
   if (error instanceof AwsError) {
     return new Answer(error.status, { __type: error.type, message: error.message, ...error.fields })
   }
-  log.error('unexpected error', { requestId, operation, error: error instanceof Error ? error.stack : String(error) })
+  if (error instanceof StoreUnavailableError) {
+    // An outage (the database did not answer, or its connection failed): what happened is enough.
+    log.error('database unavailable', { requestId, operation, error: error.message })
+  } else {
+    log.error('unexpected error', { requestId, operation, error: error instanceof Error ? error.stack : String(error) })
+  }
   const internal = new InternalServerError(`An internal error occurred; request id ${requestId}.`)
   return new Answer(internal.status, { __type: internal.type, message: internal.message })
 }

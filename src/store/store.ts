@@ -265,6 +265,24 @@ export interface Store {
 }
 
 /**
+ * A call that failed because the database did not answer in time, or its connection could not be
+ * opened or broke: an outage, not a fault of this program. The caller gets InternalServerError as
+ * for any failure; the log says what happened without a stack trace. A write that failed this way
+ * may or may not have been committed (a COMMIT can be lost on its way back).
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError'
+  constructor(
+    message: string,
+    /** Whether the database did not answer in time (rather than the connection failing). */
+    readonly timedOut: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+}
+
+/**
  * Why a store refuses to open data whose schema is newer than this build knows (a node of an
  * older version started after a newer one migrated the database): its queries could misread it.
  */

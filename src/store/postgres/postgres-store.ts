@@ -39,7 +39,7 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
-import { newerSchemaMessage } from '../store.js'
+import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
 import { toDeletion, toInstance as instanceOfRow, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
@@ -122,15 +122,21 @@ function isQueryTimeout(error: unknown): error is Error {
  * pg-pool's wording, or the database cancelling the statement itself (statement_timeout).
  */
 function isTimeout(error: unknown): error is Error {
+  if (error instanceof StoreUnavailableError) return error.timedOut
   if (error instanceof pg.DatabaseError) return error.code === '57014'
   return isQueryTimeout(error) || (error instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(error.message))
 }
 
-/** A call the database did not answer: a timeout, or a connection that broke or was refused. */
+/**
+ * A call the database did not answer: a timeout, or a connection that broke or was refused,
+ * including the database ending it (SQLSTATE class 08, and 57P01-57P03: an administrator's
+ * pg_terminate_backend, a shutdown or crash, a database still starting).
+ */
 function isUnanswered(error: unknown): boolean {
   if (isTimeout(error)) return true
-  if (!(error instanceof Error) || error instanceof pg.DatabaseError) return false
-  return /^Connection terminated/.test(error.message) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test((error as NodeJS.ErrnoException).code ?? '')
+  if (error instanceof pg.DatabaseError) return /^(08...|57P0[123])$/.test(error.code ?? '')
+  if (!(error instanceof Error)) return false
+  return /^(Connection terminated|Client has encountered a connection error)/.test(error.message) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test((error as NodeJS.ErrnoException).code ?? '')
 }
 
 /**
@@ -363,14 +369,27 @@ export class PostgresStore implements Store {
   /** When a statement or transaction last got its answer (performance.now(); see ping). */
   private lastAnswerAt = -Infinity
 
+  /** A statement or transaction got its answer (for ping). */
+  private noteAnswer(): void {
+    this.lastAnswerAt = performance.now()
+  }
+
   /**
-   * How a statement or transaction ended, for ping: an answer (an error the database reports
-   * is one too), or a failure for want of one (a timeout, a broken or refused connection), after
-   * which no earlier answer counts. A refusal of our own (a put's AWS error) is neither.
+   * How a statement or transaction failed, for ping, and the error to throw. An error the
+   * database reports is an answer. A failure for want of one (a timeout, a broken or refused
+   * connection) cancels every earlier answer, and is thrown as StoreUnavailableError. A refusal
+   * of our own (a put's AWS error) is neither.
    */
-  private noteAnswer(error?: unknown): void {
-    if (isUnanswered(error)) this.lastAnswerAt = -Infinity
-    else if (error === undefined || error instanceof pg.DatabaseError) this.lastAnswerAt = performance.now()
+  private noteFailure(error: unknown): unknown {
+    if (isUnanswered(error)) {
+      this.lastAnswerAt = -Infinity
+      const message = (error as Error).message || (error as NodeJS.ErrnoException).code
+      return isTimeout(error)
+        ? new StoreUnavailableError(`PostgreSQL did not answer in time: ${message}`, true, { cause: error })
+        : new StoreUnavailableError(`the connection to PostgreSQL failed: ${message}`, false, { cause: error })
+    }
+    if (error instanceof pg.DatabaseError) this.lastAnswerAt = performance.now()
+    return error
   }
 
   /**
@@ -386,10 +405,7 @@ export class PostgresStore implements Store {
         return await this.pool.connect()
       } catch (error) {
         const open = this.pool.totalCount
-        if (!(error instanceof pg.DatabaseError && error.code === TOO_MANY_CONNECTIONS) || open === 0 || this.pool.ending) {
-          this.noteAnswer(error)
-          throw error
-        }
+        if (!(error instanceof pg.DatabaseError && error.code === TOO_MANY_CONNECTIONS) || open === 0 || this.pool.ending) throw this.noteFailure(error)
         // Connections still being opened count too: if they are refused as well, the cap comes down again.
         if (open < (this.pool.options.max ?? this.poolSize)) {
           if (this.poolCapTimer === undefined) this.onConnectionLimit?.(open, error)
@@ -413,9 +429,8 @@ export class PostgresStore implements Store {
       this.noteAnswer()
       return result
     } catch (error) {
-      this.noteAnswer(error)
       failure = error as Error
-      throw error
+      throw this.noteFailure(error)
     } finally {
       client.release(failure)
     }
@@ -440,12 +455,11 @@ export class PostgresStore implements Store {
       this.noteAnswer()
       return result
     } catch (error) {
-      this.noteAnswer(error)
       // After a query timeout the statement may still be running (or the database gone): a
       // ROLLBACK would only queue behind it. Closing the connection ends the transaction.
       if (isQueryTimeout(error)) unusable = error
       else await client.query('ROLLBACK').catch((rollbackError: Error) => (unusable = rollbackError))
-      throw error
+      throw this.noteFailure(error)
     } finally {
       client.release(unusable)
     }
@@ -781,11 +795,12 @@ export class PostgresStore implements Store {
 
   async countItemsByVersion(p: Partition, typeName: string): Promise<VersionCount[]> {
     const type = await this.getType(p, typeName)
-    return this.countVersions(this.pool, p, typeName, type?.hiddenUpToSeq ?? 0, Number.MAX_SAFE_INTEGER)
+    return this.countVersions((text, values) => this.query(text, values), p, typeName, type?.hiddenUpToSeq ?? 0, Number.MAX_SAFE_INTEGER)
   }
 
-  private async countVersions(db: pg.Pool | Client, p: Partition, typeName: string, afterSeq: number, upToSeq: number): Promise<VersionCount[]> {
-    const rows = (await db.query<{ version: string; n: string }>(
+  /** Counted by `run`: a transaction's client, or the store's query() on a connection of its own. */
+  private async countVersions(run: (text: string, values: unknown[]) => Promise<pg.QueryResult>, p: Partition, typeName: string, afterSeq: number, upToSeq: number): Promise<VersionCount[]> {
+    const rows = (await run(
       `SELECT schema_version AS version, COUNT(*) AS n FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5
        GROUP BY schema_version ORDER BY schema_version COLLATE "C"`,
       [p.account, p.region, typeName, afterSeq, upToSeq],
@@ -805,7 +820,7 @@ export class PostgresStore implements Store {
 
       const cutoff = Number((await client.query(`SELECT nextval('item_seq') AS seq`)).rows[0].seq)
       const lower = type?.hiddenUpToSeq ?? 0
-      const versions = await this.countVersions(client, p, request.typeName, lower, cutoff)
+      const versions = await this.countVersions((text, values) => client.query(text, values), p, request.typeName, lower, cutoff)
       const total = versions.reduce((sum, v) => sum + v.Count, 0)
       if (type) {
         await client.query(`UPDATE types SET state = $1, disabled_version = $2, hidden_seq = $3 WHERE account = $4 AND region = $5 AND type_name = $6`, [

@@ -381,6 +381,10 @@ export class PostgresStore implements Store {
    * of our own (a put's AWS error) is neither.
    */
   private noteFailure(error: unknown): unknown {
+    if (error instanceof StoreUnavailableError) {
+      this.lastAnswerAt = -Infinity
+      return error
+    }
     if (isUnanswered(error)) {
       this.lastAnswerAt = -Infinity
       const message = (error as Error).message || (error as NodeJS.ErrnoException).code
@@ -455,11 +459,12 @@ export class PostgresStore implements Store {
       this.noteAnswer()
       return result
     } catch (error) {
+      const failure = this.noteFailure(error)
       // After a query timeout the statement may still be running (or the database gone): a
       // ROLLBACK would only queue behind it. Closing the connection ends the transaction.
       if (isQueryTimeout(error)) unusable = error
       else await client.query('ROLLBACK').catch((rollbackError: Error) => (unusable = rollbackError))
-      throw this.noteFailure(error)
+      throw failure
     } finally {
       client.release(unusable)
     }

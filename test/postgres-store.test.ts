@@ -194,7 +194,9 @@ describe('postgres put groups', () => {
         resolve(Promise.all([2, 3, 4].map(put)))
       }))
       const timedOut = Symbol('timed out')
-      const outcome = await Promise.race([others, new Promise((resolve) => setTimeout(resolve, 5000, timedOut))])
+      let timer: NodeJS.Timeout | undefined
+      const outcome = await Promise.race([others, new Promise((resolve) => (timer = setTimeout(resolve, 5000, timedOut)))])
+      clearTimeout(timer)
       assert.notEqual(outcome, timedOut, 'the puts behind the held one waited for it')
       await holder.query('ROLLBACK')
       await held

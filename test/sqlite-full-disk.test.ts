@@ -68,6 +68,9 @@ describe('SQLite on a full disk', () => {
     const refused = await call(full.url, 'PutInventory', putBody(1000))
     assert.equal(refused.status, 500, JSON.stringify(refused))
     assert.equal(refused.json.__type, 'InternalServerError')
+    // Logged as an outage of the storage, naming SQLite's reason, without a stack trace.
+    assert.match(full.output(), /"message":"database unavailable".*"operation":"PutInventory".*SQLite could not use the database file: .*\((SQLITE_FULL|SQLITE_IOERR\w*)\)/)
+    assert.doesNotMatch(full.output(), /unexpected error|\n\s+at /)
     assert.equal((await call(full.url, 'ListInventoryEntries', { InstanceId: instanceId(ITEMS - 1), TypeName: 'Custom:Stuck' })).status, 200)
     // The claim could not be written, so the worker never started on the job (it used to spin on it).
     assert.match(full.output(), /could not claim a deletion/)

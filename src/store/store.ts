@@ -265,16 +265,17 @@ export interface Store {
 }
 
 /**
- * A call that failed because the database did not answer in time, or its connection could not be
- * opened or broke: an outage, not a fault of this program. The caller gets InternalServerError as
- * for any failure; the log says what happened without a stack trace. A write that failed this way
- * may or may not have been committed (a COMMIT can be lost on its way back).
+ * A call that failed because the database did not answer in time, its connection could not be
+ * opened or broke (PostgreSQL), or its file could not be locked, read or written (SQLite: a full
+ * disk, an I/O error): an outage, not a fault of this program. The caller gets InternalServerError
+ * as for any failure; the log says what happened without a stack trace. A PostgreSQL write that
+ * failed this way may or may not have been committed (a COMMIT can be lost on its way back).
  */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError'
   constructor(
     message: string,
-    /** Whether the database did not answer in time (rather than the connection failing). */
+    /** Whether the database did not answer in time, or its lock was not granted in time (rather than the connection or file failing). */
     readonly timedOut: boolean,
     options?: ErrorOptions,
   ) {

@@ -32,7 +32,7 @@ import type {
   TypeRecord,
   VersionCount,
 } from '../store.js'
-import { newerSchemaMessage } from '../store.js'
+import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
 import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { compareInventoryValues } from '../value-order.js'
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js'
@@ -117,6 +117,33 @@ interface PendingPut {
   reject: (error: unknown) => void
 }
 
+/**
+ * SQLite's result codes for a database file that could not be used: another process held its
+ * lock past the busy timeout, the disk is full, the file or its directory failed to read or
+ * write, is read-only, cannot be opened, or is damaged. These are outages of the storage, not
+ * faults of this program.
+ */
+const STORAGE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)(_|$)/
+
+/** A failure of the database file as StoreUnavailableError (logged without a stack); any other error as it is. */
+export function storageFailure(error: unknown): unknown {
+  if (!(error instanceof Database.SqliteError) || !STORAGE_FAILURE.test(error.code)) return error
+  const busy = error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED')
+  const what = busy ? 'SQLite could not lock the database file in time' : 'SQLite could not use the database file'
+  return new StoreUnavailableError(`${what}: ${error.message} (${error.code})`, busy, { cause: error })
+}
+
+/** The store's calls, each of which passes its SQLite failures through storageFailure(). */
+const STORE_CALLS = [
+  'getInstance', 'getType', 'listTypes', 'listSubTypes', 'getItem', 'queryInventoryPage', 'aggregate', 'countGroup',
+  'countItemsByVersion', 'startDeletion', 'getDeletion', 'listDeletions', 'claimDeletion', 'runDeletionBatch',
+  'releaseDeletion', 'purgeDeletions', 'countDeletionsInProgress', 'sizeBytes', 'ping',
+] as const satisfies readonly (keyof Store)[]
+/** Fails to compile when the Store interface gains a call that STORE_CALLS does not list (putInventory classifies its own failures). */
+type UnlistedCalls = Exclude<keyof Store, (typeof STORE_CALLS)[number] | 'putInventory' | 'close' | 'connectionPool' | 'secret'>
+const everyCallListed: [UnlistedCalls] extends [never] ? true : UnlistedCalls = true
+void everyCallListed
+
 /** Bounds how long one group holds the writer (a put is a few hundred microseconds). */
 const MAX_PUTS_PER_COMMIT = 64
 
@@ -138,6 +165,12 @@ export class SqliteStore implements Store {
     this.sql = prepareStatements(db)
     this.queries = new SqliteInventoryQueries(db)
     this.secret = (this.sql.getMeta.get('secret') as { value: string }).value
+    for (const name of STORE_CALLS) {
+      const call = this[name] as (...args: unknown[]) => Promise<unknown>
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => call.apply(this, args).catch((error: unknown) => { throw storageFailure(error) }),
+      })
+    }
   }
 
   /**
@@ -181,11 +214,11 @@ export class SqliteStore implements Store {
         }
       }).immediate()
     } catch (error) {
-      for (const put of group) put.reject(error)
+      for (const put of group) put.reject(storageFailure(error))
       return
     }
     for (const put of group) {
-      if (failures.has(put)) put.reject(failures.get(put))
+      if (failures.has(put)) put.reject(storageFailure(failures.get(put)))
       else put.resolve()
     }
   }

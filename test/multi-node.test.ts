@@ -1,7 +1,8 @@
 /**
- * Two real server processes on one PostgreSQL schema: any node answers any request, a
- * ClientToken yields one deletion across nodes, limits hold under concurrent requests, and
- * a deletion whose node is killed is finished by the other once the lease expires. A node
+ * Two real server processes on one PostgreSQL schema, and two on one SQLite file: any node
+ * answers any request, a ClientToken yields one deletion across nodes, limits hold under
+ * concurrent requests, and a deletion whose node is killed is finished by the other once the
+ * lease expires. A node
  * limited to one connection (--database-pool-size 1) still serves everything at once. Nodes
  * that verify signatures, behind a round-robin proxy, accept what clients signed for the
  * proxy's address as long as the Host header reaches them unchanged.
@@ -29,16 +30,19 @@ import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '
 const CAPTURE = '2026-11-01T10:00:00Z'
 const NODE_ARGS = ['--deletion-lease-ms', '1500', '--deletion-poll-ms', '300', '--deletion-batch-size', '20', '--deletion-pause-ms', '5', '--max-custom-types', '6']
 
-describe('several nodes on one PostgreSQL database', () => {
+for (const store of ['PostgreSQL', 'SQLite'] as const) describe(`several nodes on one ${store} database`, () => {
   const schema = freshSchemaName()
+  // On SQLite both nodes open one file: its write lock serialises their writes.
+  const sharedDataDir = store === 'SQLite' ? tempDataDir() : undefined
   let a: ServerProcess
   let b: ServerProcess
   let ssmA: SSMClient
   let ssmB: SSMClient
   before(async () => {
-    const args = ['--database-url', schemaUrl(schema), ...NODE_ARGS]
+    // SQLite works a batch faster: a longer pause keeps the deletion running while node A is killed.
+    const args = store === 'PostgreSQL' ? ['--database-url', schemaUrl(schema), ...NODE_ARGS] : [...NODE_ARGS, '--deletion-pause-ms', '25']
     // Both start at once: the migration runs once, under its lock.
-    ;[a, b] = await Promise.all([startServerProcess({ args }), startServerProcess({ args })])
+    ;[a, b] = await Promise.all([startServerProcess({ args, dataDir: sharedDataDir }), startServerProcess({ args, dataDir: sharedDataDir })])
     ssmA = sdkClient(a.url)
     ssmB = sdkClient(b.url)
   })
@@ -48,7 +52,7 @@ describe('several nodes on one PostgreSQL database', () => {
     await Promise.all([a.child.exitCode === null ? a.stop() : undefined, b.stop()])
     removeDir(a.dataDir)
     removeDir(b.dataDir)
-    await dropSchema(schema)
+    if (store === 'PostgreSQL') await dropSchema(schema)
   })
 
   const put = (client: SSMClient, n: number, typeName: string, version = '1.0', content = [{ Name: 'x' }]) =>
@@ -99,7 +103,8 @@ describe('several nodes on one PostgreSQL database', () => {
     }
     const started = await ssmA.send(new DeleteInventoryCommand({ TypeName: 'Custom:Bulk' }))
     assert.equal(started.DeletionSummary!.TotalCount, 1500)
-    await new Promise((r) => setTimeout(r, 300))
+    for (let i = 0; i < 100 && !/working deletion/.test(a.output()); i++) await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setTimeout(r, 100))
     await a.kill()
     assert.match(a.output(), /working deletion/, 'node A had claimed the deletion')
     const during = (await ssmB.send(new DescribeInventoryDeletionsCommand({ DeletionId: started.DeletionId }))).InventoryDeletions![0]

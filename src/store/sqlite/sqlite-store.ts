@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import type {
   AggregationKey,
@@ -64,7 +65,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Checkpoints run in a worker thread (sqlite-checkpointer.ts), never inside a commit.
   if (options.path !== ':memory:') db.pragma('wal_autocheckpoint = 0')
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
-  db.pragma('busy_timeout = 5000')
+  // Opening and migrating may wait for another process (a second node starting at once).
+  db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
   db.pragma('foreign_keys = ON')
   db.function('inv_compare', { deterministic: true }, (value: unknown, other: unknown) =>
     value === null || other === null ? null : compareInventoryValues(String(value), String(other)))
@@ -74,6 +76,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close()
     throw error
   }
+  // From here on, SQLite itself waits only briefly for a lock: it waits by blocking the event
+  // loop, so longer waits are done by the store with timers (SqliteStore.writing).
+  db.pragma(`busy_timeout = ${BLOCKING_LOCK_WAIT_MS}`)
   const checkpointer = options.path === ':memory:' ? undefined : startCheckpointer(options.path, options.checkpointIntervalMs ?? 200)
   return new SqliteStore(db, checkpointer)
 }
@@ -115,6 +120,26 @@ interface PendingPut {
   write: () => void
   resolve: () => void
   reject: (error: unknown) => void
+  /** performance.now() when the put arrived: it waits for the write lock up to WRITE_LOCK_WAIT_MS from then. */
+  arrived: number
+}
+
+/**
+ * How long a write waits for SQLite's write lock while another process holds it (a second
+ * server on the same file, the sqlite3 shell, a backup tool) before it fails with SQLITE_BUSY.
+ */
+const WRITE_LOCK_WAIT_MS = 5000
+/**
+ * How long SQLite's own busy handler may wait. It sleeps on the event loop's thread, so every
+ * call of the server would wait with it: a longer hold is waited out by the store with timers.
+ */
+const BLOCKING_LOCK_WAIT_MS = 20
+/** Pauses between attempts to take a held write lock: doubling from the first to the last. */
+const LOCK_RETRY_FIRST_MS = 5
+const LOCK_RETRY_MAX_MS = 100
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')
 }
 
 /**
@@ -158,6 +183,9 @@ export class SqliteStore implements Store {
   /** The sequence number of the put group being written. */
   private groupSeq: number | undefined
   private flushScheduled = false
+  /** While another process holds the write lock: the timer that tries the next put group again. */
+  private lockWait: { done: Promise<void> } | undefined
+  private lockRetryMs = LOCK_RETRY_FIRST_MS
 
   constructor(db: Database.Database, private readonly checkpointer?: Checkpointer) {
     this.db = db
@@ -182,21 +210,20 @@ export class SqliteStore implements Store {
    */
   async putInventory(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pendingPuts.push({ write: () => this.writePut(p, instanceId, typeNames, decide, now), resolve, reject })
-      if (!this.flushScheduled) {
-        this.flushScheduled = true
-        setImmediate(() => this.flushPuts())
-      }
+      this.pendingPuts.push({ write: () => this.writePut(p, instanceId, typeNames, decide, now), resolve, reject, arrived: performance.now() })
+      this.scheduleFlush()
     })
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.pendingPuts.length === 0) return
+    this.flushScheduled = true
+    setImmediate(() => this.flushPuts())
   }
 
   private flushPuts(): void {
     this.flushScheduled = false
     const group = this.pendingPuts.splice(0, MAX_PUTS_PER_COMMIT)
-    if (this.pendingPuts.length > 0) {
-      this.flushScheduled = true
-      setImmediate(() => this.flushPuts())
-    }
     if (group.length === 0) return
     const failures = new Map<PendingPut, unknown>()
     try {
@@ -214,12 +241,50 @@ export class SqliteStore implements Store {
         }
       }).immediate()
     } catch (error) {
-      for (const put of group) put.reject(storageFailure(error))
+      // Another process holds the write lock (the transaction could not begin, so nothing was
+      // written): the group waits and tries again, except the puts that have waited long enough.
+      const givingUp = isBusy(error) ? group.filter((put) => performance.now() - put.arrived >= WRITE_LOCK_WAIT_MS) : group
+      for (const put of givingUp) put.reject(storageFailure(error))
+      if (givingUp.length < group.length) this.retryAfterLockPause(group.filter((put) => !givingUp.includes(put)))
+      else this.scheduleFlush()
       return
     }
+    this.lockRetryMs = LOCK_RETRY_FIRST_MS
     for (const put of group) {
       if (failures.has(put)) put.reject(storageFailure(failures.get(put)))
       else put.resolve()
+    }
+    this.scheduleFlush()
+  }
+
+  /** Puts the group back at the head of the queue and flushes again after a pause, without holding the event loop. */
+  private retryAfterLockPause(group: PendingPut[]): void {
+    this.pendingPuts.unshift(...group)
+    this.flushScheduled = true // puts arriving meanwhile join the queue; the timer flushes them
+    const pause = this.lockRetryMs
+    this.lockRetryMs = Math.min(pause * 2, LOCK_RETRY_MAX_MS)
+    this.lockWait = {
+      done: delay(pause).then(() => {
+        this.lockWait = undefined
+        this.flushPuts()
+      }),
+    }
+  }
+
+  /**
+   * Runs a write transaction (or statement), waiting with timers while another process holds
+   * SQLite's write lock: the transaction cannot begin then, so nothing of it was done and it is
+   * simply tried again, up to WRITE_LOCK_WAIT_MS.
+   */
+  private async writing<T>(write: () => T): Promise<T> {
+    const deadline = performance.now() + WRITE_LOCK_WAIT_MS
+    for (let pause = LOCK_RETRY_FIRST_MS; ; pause = Math.min(pause * 2, LOCK_RETRY_MAX_MS)) {
+      try {
+        return write()
+      } catch (error) {
+        if (!isBusy(error) || performance.now() + pause > deadline) throw error
+      }
+      await delay(pause)
     }
   }
 
@@ -350,7 +415,7 @@ export class SqliteStore implements Store {
 
   async startDeletion(p: Partition, request: DeletionRequest, decide: (ctx: DeletionContext) => DeletionDecision): Promise<DeletionRecord> {
     const { sql } = this
-    return this.db.transaction((): DeletionRecord => {
+    return this.writing(() => this.db.transaction((): DeletionRecord => {
       const typeRow = sql.getType.get(p.account, p.region, request.typeName) as TypeRow | undefined
       const type = typeRow ? toType(typeRow) : undefined
       const tokenRow = request.clientToken ? (sql.getDeletionByToken.get(p.account, p.region, request.clientToken) as DeletionRow | undefined) : undefined
@@ -371,7 +436,7 @@ export class SqliteStore implements Store {
       )
       if (status === 'Complete') this.finishDeletion(p, request.typeName, request.option)
       return toDeletion(sql.getDeletion.get(request.deletionId) as DeletionRow)
-    }).immediate()
+    }).immediate())
   }
 
   async getDeletion(p: Partition, deletionId: string): Promise<DeletionRecord | undefined> {
@@ -392,13 +457,13 @@ export class SqliteStore implements Store {
     // In a transaction of its own: an UPDATE ... RETURNING read with get() in autocommit mode
     // commits when the statement is reset, and a failure there (disk full, busy) goes unreported,
     // so the claim would seem taken while nothing was written. COMMIT reports it.
-    const row = this.db.transaction(() => this.sql.claimDeletion.get(owner, now + leaseMs, owner, now)).immediate() as { deletion_id: string } | undefined
+    const row = (await this.writing(() => this.db.transaction(() => this.sql.claimDeletion.get(owner, now + leaseMs, owner, now)).immediate())) as { deletion_id: string } | undefined
     return row?.deletion_id
   }
 
   async runDeletionBatch(deletionId: string, owner: string, batchSize: number, now: number, leaseMs: number): Promise<BatchResult> {
     const { sql } = this
-    return this.db.transaction((): BatchResult => {
+    return this.writing(() => this.db.transaction((): BatchResult => {
       const row = sql.getDeletion.get(deletionId) as DeletionRow | undefined
       if (!row || row.lease_owner !== owner) return { leaseHeld: false, itemsDeleted: 0, entriesDeleted: 0, complete: false }
       if (row.status === 'Complete') return { leaseHeld: true, itemsDeleted: 0, entriesDeleted: 0, complete: true }
@@ -427,7 +492,7 @@ export class SqliteStore implements Store {
       )
       if (complete) this.finishDeletion(p, row.type_name, (row.option ?? undefined) as DeletionRecord['option'])
       return { leaseHeld: true, itemsDeleted: items, entriesDeleted: entries, complete }
-    }).immediate()
+    }).immediate())
   }
 
   /** After DeleteSchema, the type row goes too, unless a put has recreated the type meanwhile. */
@@ -440,11 +505,11 @@ export class SqliteStore implements Store {
   }
 
   async releaseDeletion(deletionId: string, owner: string): Promise<void> {
-    this.sql.releaseDeletion.run(deletionId, owner)
+    await this.writing(() => this.sql.releaseDeletion.run(deletionId, owner))
   }
 
   async purgeDeletions(before: number): Promise<number> {
-    return this.sql.purgeDeletions.run(before).changes
+    return (await this.writing(() => this.sql.purgeDeletions.run(before))).changes
   }
 
   async countDeletionsInProgress(): Promise<number> {
@@ -461,7 +526,11 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    while (this.pendingPuts.length > 0) this.flushPuts()
+    // Puts still queued are written (or fail) first, waiting out a write lock held elsewhere.
+    while (this.pendingPuts.length > 0 || this.lockWait) {
+      if (this.lockWait) await this.lockWait.done
+      else this.flushPuts()
+    }
     await this.checkpointer?.stop()
     // Closing the last connection checkpoints what is left and removes the WAL.
     if (this.db.open) this.db.close()

@@ -151,7 +151,7 @@ function isBusy(error: unknown): boolean {
 const STORAGE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)(_|$)/
 
 /** A failure of the database file as StoreUnavailableError (logged without a stack); any other error as it is. */
-export function storageFailure(error: unknown): unknown {
+function storageFailure(error: unknown): unknown {
   if (!(error instanceof Database.SqliteError) || !STORAGE_FAILURE.test(error.code)) return error
   const busy = error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED')
   const what = busy ? 'SQLite could not lock the database file in time' : 'SQLite could not use the database file'

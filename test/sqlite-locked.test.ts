@@ -82,6 +82,37 @@ describe('SQLite write lock held by another process', () => {
     assert.doesNotMatch(server.output(), /"level":"error"/)
   })
 
+  it('on SIGTERM, answers the put waiting for the lock once it is free, closing its connection, then exits', async () => {
+    const server = await startServerProcess()
+    servers.push(server)
+    assert.equal((await call(server.url, 'PutInventory', putBody(1))).status, 200)
+    const lock = holdWriteLock(server)
+    try {
+      const put = fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.PutInventory' },
+        body: JSON.stringify(putBody(2)),
+      })
+      await new Promise((resolve) => setTimeout(resolve, 300)) // the put waits for the lock
+      const exit = server.stop()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      assert.equal(server.child.exitCode, null, 'the server waits for the put in flight')
+      lock.release()
+      const answer = await put
+      assert.equal(answer.status, 200, await answer.text())
+      // A draining server closes each connection it answers: the drain ends with the last call,
+      // not when the client's keep-alive times out.
+      assert.equal(answer.headers.get('connection'), 'close')
+      assert.equal(await exit, 0)
+    } finally {
+      lock.release()
+    }
+    const db = new Database(join(server.dataDir, 'inventory.sqlite'), { readonly: true })
+    const stored = db.prepare(`SELECT instance_id FROM items WHERE type_name = 'Custom:Locked' ORDER BY instance_id`).pluck().all()
+    db.close()
+    assert.deepEqual(stored, [instanceId(1), instanceId(2)])
+  })
+
   it('fails a write that waits longer than 5 s with InternalServerError, logged as an outage, and writes again once the lock is free', async () => {
     const server = await startServerProcess()
     servers.push(server)

@@ -95,7 +95,8 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     'server-timing': `app;dur=${serverMs.toFixed(3)}`,
     'content-length': Buffer.byteLength(payload),
     'x-amzn-requestid': requestId,
-    ...(answer.status === 413 || answer.status === 503 ? { connection: 'close' } : {}),
+    // While draining, a call answered closes its connection, so the drain ends when the last call does.
+    ...(answer.status === 413 || answer.status === 503 || !options.accepting() ? { connection: 'close' } : {}),
   })
   res.end(payload)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9

@@ -82,6 +82,8 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
           connectionsOpenOrOpening: connections,
           error: error.message,
         }),
+      onPutGroupFailed: (error, puts) =>
+        log.warn('a group of puts failed together; each of its puts is written on its own', { puts, error: error.message, code: (error as { code?: string }).code }),
     })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
   const metrics = new Metrics(store)

@@ -13,6 +13,7 @@ import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import pg from 'pg'
 import {
   DeleteInventoryCommand,
   DescribeInventoryDeletionsCommand,
@@ -24,7 +25,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import { instanceId, sdkClient } from './support/clients.js'
 import { sample } from './support/metrics.js'
-import { dropSchema, freshSchemaName, schemaUrl } from './support/postgres.js'
+import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
 import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
 const CAPTURE = '2026-11-01T10:00:00Z'
@@ -124,6 +125,50 @@ for (const store of ['PostgreSQL', 'SQLite'] as const) describe(`several nodes o
     assert.match(b.output(), /working deletion/, 'node B took the job over')
     const left = await ssmB.send(new GetInventoryCommand({ Filters: [{ Key: 'Custom:Bulk.Name', Values: ['n0'] }] }))
     assert.deepEqual(left.Entities, [])
+  })
+})
+
+describe('puts to a few instances through two PostgreSQL nodes at once', () => {
+  const schema = freshSchemaName()
+  const deadlocks = async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await client.connect()
+    try {
+      return Number((await client.query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`)).rows[0].deadlocks)
+    } finally {
+      await client.end()
+    }
+  }
+  after(() => dropSchema(schema))
+
+  it('queue for each other instead of deadlocking', async () => {
+    const args = ['--database-url', schemaUrl(schema)]
+    const nodes = await Promise.all([startServerProcess({ args }), startServerProcess({ args })])
+    const clients = nodes.map((node) => sdkClient(node.url))
+    const put = (client: SSMClient, n: number, note: string) =>
+      client.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: 'Custom:Hot', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ Name: note }] }] }))
+    try {
+      for (let n = 0; n < 4; n++) await put(clients[0], n, 'first')
+      const before = await deadlocks()
+      // 32 callers, half on each node, 600 puts over 4 instances: the groups of the two nodes
+      // keep overlapping, in every order. Each group locked the stored items in the order its
+      // scan met them, and two such groups deadlocked about once a second here (PostgreSQL
+      // aborted one after deadlock_timeout, and its puts were written again one by one).
+      let next = 0
+      await Promise.all(Array.from({ length: 32 }, async (_, caller) => {
+        for (let k = next++; k < 600; k = next++) await put(clients[caller % 2], Math.floor(Math.random() * 4), `put-${k}`)
+      }))
+      const outputs = nodes.map((node) => node.output())
+      await Promise.all(nodes.map((node) => node.stop())) // their connections' statistics are reported as they close
+      assert.equal(await deadlocks(), before, 'PostgreSQL detected deadlocks between the nodes\' put groups')
+      for (const output of outputs) assert.doesNotMatch(output, /a group of puts failed together/)
+    } finally {
+      for (const client of clients) client.destroy()
+      for (const node of nodes) {
+        if (node.child.exitCode === null && node.child.signalCode === null) await node.stop()
+        removeDir(node.dataDir)
+      }
+    }
   })
 })
 

@@ -69,6 +69,12 @@ export interface PostgresStoreOptions {
    * instead of failing. Told once per such while, for the log.
    */
   onConnectionLimit?(connections: number, error: Error): void
+  /**
+   * A group of puts failed as a whole (other than by a timeout) and its puts are being written
+   * one by one, so none of them fails for another's sake. Told for the log: it costs a round
+   * of transactions, and should be rare.
+   */
+  onPutGroupFailed?(error: Error, puts: number): void
 }
 
 export class PostgresUnavailableError extends Error {}
@@ -208,7 +214,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     options.onConnectionError?.(error)
   }))
   const secret = (await pool.query(`SELECT value FROM meta WHERE key = 'secret'`)).rows[0].value as string
-  return new PostgresStore(pool, secret, broken, options.onConnectionLimit)
+  return new PostgresStore(pool, secret, broken, options)
 }
 
 /** Creates or updates the schema on a connection of its own, without the query timeout. */
@@ -271,6 +277,11 @@ interface PutContexts {
  * (locked: the group may replace them), sub-types, the custom type count, and which of the
  * types have a deletion running (no deletion can start meanwhile: that takes the partition's
  * exclusive lock). $1 account, $2 region, $3 instance ids, $4 type names.
+ *
+ * The items are locked in key order: groups whose instances overlap (on two nodes, or two
+ * groups in flight on one) then queue for each other instead of deadlocking. Locked in the
+ * scan's order, they deadlocked (measured: one deadlock, 32 puts held ~1 s, in 15 s of 32
+ * clients putting to 20 instances through two nodes).
  */
 const PUT_CONTEXT = `SELECT
   (SELECT COALESCE(json_agg(json_build_object('instance_id', instance_id, 'status', status, 'details', details, 'first_seen', first_seen, 'last_seen', last_seen)), '[]')
@@ -279,12 +290,18 @@ const PUT_CONTEXT = `SELECT
      FROM types WHERE account = $1 AND region = $2 AND type_name = ANY($4)) AS types,
   (SELECT COALESCE(json_agg(json_build_object('instance_id', instance_id, 'type_name', type_name, 'seq', seq, 'schema_version', schema_version, 'content_hash', content_hash)), '[]')
      FROM (SELECT instance_id, type_name, seq, schema_version, content_hash FROM items
-            WHERE account = $1 AND region = $2 AND instance_id = ANY($3) AND type_name = ANY($4) FOR UPDATE) AS locked) AS items,
+            WHERE account = $1 AND region = $2 AND instance_id = ANY($3) AND type_name = ANY($4)
+            ORDER BY instance_id, type_name FOR UPDATE) AS locked) AS items,
   (SELECT COALESCE(json_agg(json_build_object('type_name', type_name, 'sub_type', sub_type)), '[]')
      FROM sub_types WHERE account = $1 AND region = $2 AND type_name = ANY($4)) AS sub_types,
   (SELECT COUNT(*) FROM types WHERE account = $1 AND region = $2 AND state != 'deleted' AND type_name LIKE 'Custom:%') AS custom_types,
   (SELECT COALESCE(json_agg(DISTINCT type_name), '[]') FROM deletions
      WHERE account = $1 AND region = $2 AND type_name = ANY($4) AND status = 'InProgress') AS deleting`
+
+/** Orders keys the same way in every group (code units; the database's collation need not agree). */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
 
 /** Each connection prepares PUT_CONTEXT before its first transaction (see putTransaction). */
 const PREPARE_PUT_CONTEXT = `PREPARE put_context (text, text, text[], text[]) AS ${PUT_CONTEXT}`
@@ -358,7 +375,7 @@ export class PostgresStore implements Store {
     readonly secret: string,
     /** Counted by the connections' error listeners (see openPostgresStore). */
     private readonly broken: { count: number } = { count: 0 },
-    private readonly onConnectionLimit?: (connections: number, error: Error) => void,
+    private readonly events: Pick<PostgresStoreOptions, 'onConnectionLimit' | 'onPutGroupFailed'> = {},
   ) {
     this.poolSize = pool.options.max ?? 10
   }
@@ -412,7 +429,7 @@ export class PostgresStore implements Store {
         if (!(error instanceof pg.DatabaseError && error.code === TOO_MANY_CONNECTIONS) || open === 0 || this.pool.ending) throw this.noteFailure(error)
         // Connections still being opened count too: if they are refused as well, the cap comes down again.
         if (open < (this.pool.options.max ?? this.poolSize)) {
-          if (this.poolCapTimer === undefined) this.onConnectionLimit?.(open, error)
+          if (this.poolCapTimer === undefined) this.events.onConnectionLimit?.(open, error)
           this.pool.options.max = open
           clearTimeout(this.poolCapTimer)
           this.poolCapTimer = setTimeout(() => {
@@ -613,6 +630,7 @@ export class PostgresStore implements Store {
       }
       // The group's transaction failed as a whole: each put is tried on its own.
       for (const put of group) if (!put.settled && !alone.includes(put)) alone.push(put)
+      this.events.onPutGroupFailed?.(error as Error, group.length)
     }
     for (const put of written) settle(put)
     this.noteWrittenPuts(written.length + alone.length)
@@ -668,9 +686,14 @@ export class PostgresStore implements Store {
    */
   private async writeDecided(client: Client, p: Partition, decided: { put: PendingPut; plan: PutPlan }[], context: PutContexts): Promise<void> {
     if (decided.length === 0) return
-    const items = decided.flatMap(({ put, plan }) => plan.items.map((item) => ({ put, item })))
-    for (const { put, item } of items) {
-      const previous = context.deleting.has(item.typeName) ? context.stored.get(`${put.instanceId}\u0000${item.typeName}`) : undefined
+    // Rows are locked in one order by every group (instances and items by key, deletions by
+    // type), so that concurrent groups queue instead of deadlocking.
+    decided = [...decided].sort((a, b) => compareKeys(a.put.instanceId, b.put.instanceId))
+    const items = decided.flatMap(({ put, plan }) => [...plan.items].sort((a, b) => compareKeys(a.typeName, b.typeName)).map((item) => ({ put, item })))
+    const releases = items.filter(({ item }) => context.deleting.has(item.typeName))
+    releases.sort((a, b) => compareKeys(a.item.typeName, b.item.typeName) || compareKeys(a.put.instanceId, b.put.instanceId))
+    for (const { put, item } of releases) {
+      const previous = context.stored.get(`${put.instanceId}\u0000${item.typeName}`)
       if (previous) await this.releaseFromDeletion(client, p, item.typeName, previous.seq, previous.schema_version, put.now)
     }
     const values: unknown[] = [

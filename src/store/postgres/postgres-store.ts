@@ -280,8 +280,9 @@ interface PutContexts {
  *
  * The items are locked in key order: groups whose instances overlap (on two nodes, or two
  * groups in flight on one) then queue for each other instead of deadlocking. Locked in the
- * scan's order, they deadlocked (measured: one deadlock, 32 puts held ~1 s, in 15 s of 32
- * clients putting to 20 instances through two nodes).
+ * scan's order, they deadlocked: 32 clients putting to 4 instances through two nodes made 617
+ * puts with 7 deadlocks in 8 s (each holds its puts for deadlock_timeout, 1 s); 7,514 and none
+ * in key order.
  */
 const PUT_CONTEXT = `SELECT
   (SELECT COALESCE(json_agg(json_build_object('instance_id', instance_id, 'status', status, 'details', details, 'first_seen', first_seen, 'last_seen', last_seen)), '[]')

@@ -145,18 +145,23 @@ describe('puts to a few instances through two PostgreSQL nodes at once', () => {
     const args = ['--database-url', schemaUrl(schema)]
     const nodes = await Promise.all([startServerProcess({ args }), startServerProcess({ args })])
     const clients = nodes.map((node) => sdkClient(node.url))
-    const put = (client: SSMClient, n: number, note: string) =>
-      client.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [{ TypeName: 'Custom:Hot', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ Name: note }] }] }))
+    const types = ['Custom:Hot', 'Custom:Warm', 'Custom:Cold']
+    const put = (client: SSMClient, n: number, note: string, typeNames = types) =>
+      client.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: typeNames.map((TypeName) => ({ TypeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ Name: note }] })) }))
     try {
-      for (let n = 0; n < 4; n++) await put(clients[0], n, 'first')
+      for (let n = 0; n < 4; n++) await put(clients[0], n, 'first', ['Custom:Hot'])
       const before = await deadlocks()
-      // 32 callers, half on each node, 600 puts over 4 instances: the groups of the two nodes
-      // keep overlapping, in every order. Each group locked the stored items in the order its
-      // scan met them, and two such groups deadlocked about once a second here (PostgreSQL
-      // aborted one after deadlock_timeout, and its puts were written again one by one).
+      // 32 callers, half on each node, 1,000 puts over 4 instances, each of some of three types
+      // (items appear while other groups hold their instances): the groups of the two nodes keep
+      // overlapping, in every order. Locking rows in the order met, such groups deadlocked about
+      // once a second here (PostgreSQL aborted one after deadlock_timeout, and its puts were
+      // written again one by one).
       let next = 0
       await Promise.all(Array.from({ length: 32 }, async (_, caller) => {
-        for (let k = next++; k < 600; k = next++) await put(clients[caller % 2], Math.floor(Math.random() * 4), `put-${k}`)
+        for (let k = next++; k < 1000; k = next++) {
+          const some = types.filter(() => Math.random() < 0.5)
+          await put(clients[caller % 2], Math.floor(Math.random() * 4), `put-${k}`, some.length > 0 ? some : types)
+        }
       }))
       const outputs = nodes.map((node) => node.output())
       await Promise.all(nodes.map((node) => node.stop())) // their connections' statistics are reported as they close

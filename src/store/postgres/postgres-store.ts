@@ -913,14 +913,16 @@ export class PostgresStore implements Store {
       if (!row || row.lease_owner !== owner) return { leaseHeld: false, itemsDeleted: 0, entriesDeleted: 0, complete: false }
       if (row.status === 'Complete') return { leaseHeld: true, itemsDeleted: 0, entriesDeleted: 0, complete: true }
       const scope = [row.account, row.region, row.type_name, row.lower_seq, row.cutoff_seq]
-      // Only rows nobody holds: an item a put is replacing is that put's to count. The counts
-      // per version come back, not a row per item (parsing thousands of rows in the node cost
-      // more than the DELETE itself on large batches).
+      // Only rows nobody holds: an item a put is replacing is that put's to count. The rows are
+      // found by the type's index, locked, and deleted by their addresses (ctid, which cannot
+      // change while they are locked): deleting by id let the planner join the batch to a scan
+      // of the whole table (measured on 20,000 rows: 4,000 deleted in ~25-29 ms by id, ~15 ms
+      // by address). The counts per version come back, not a row per item.
       const counted = (await client.query<{ schema_version: string; items: number; entries: string }>(
         `WITH gone AS (
-           DELETE FROM items WHERE id IN (
-             SELECT id FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5
-             ORDER BY seq LIMIT $6 FOR UPDATE SKIP LOCKED)
+           DELETE FROM items WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5
+             ORDER BY seq LIMIT $6 FOR UPDATE SKIP LOCKED))
            RETURNING schema_version, entry_count)
          SELECT schema_version, COUNT(*)::int AS items, SUM(entry_count) AS entries FROM gone GROUP BY schema_version`,
         [...scope, batchSize],

@@ -153,7 +153,7 @@ const STORAGE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRU
 /** A failure of the database file as StoreUnavailableError (logged without a stack); any other error as it is. */
 function storageFailure(error: unknown): unknown {
   if (!(error instanceof Database.SqliteError) || !STORAGE_FAILURE.test(error.code)) return error
-  const busy = error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED')
+  const busy = isBusy(error) || error.code.startsWith('SQLITE_LOCKED')
   const what = busy ? 'SQLite could not lock the database file in time' : 'SQLite could not use the database file'
   return new StoreUnavailableError(`${what}: ${error.message} (${error.code})`, busy, { cause: error })
 }
@@ -184,7 +184,7 @@ export class SqliteStore implements Store {
   private groupSeq: number | undefined
   private flushScheduled = false
   /** While another process holds the write lock: the timer that tries the next put group again. */
-  private lockWait: { done: Promise<void> } | undefined
+  private lockWait: Promise<void> | undefined
   private lockRetryMs = LOCK_RETRY_FIRST_MS
 
   constructor(db: Database.Database, private readonly checkpointer?: Checkpointer) {
@@ -243,9 +243,9 @@ export class SqliteStore implements Store {
     } catch (error) {
       // Another process holds the write lock (the transaction could not begin, so nothing was
       // written): the group waits and tries again, except the puts that have waited long enough.
-      const givingUp = isBusy(error) ? group.filter((put) => performance.now() - put.arrived >= WRITE_LOCK_WAIT_MS) : group
-      for (const put of givingUp) put.reject(storageFailure(error))
-      if (givingUp.length < group.length) this.retryAfterLockPause(group.filter((put) => !givingUp.includes(put)))
+      const waiting = isBusy(error) ? group.filter((put) => performance.now() - put.arrived < WRITE_LOCK_WAIT_MS) : []
+      for (const put of group) if (!waiting.includes(put)) put.reject(storageFailure(error))
+      if (waiting.length > 0) this.retryAfterLockPause(waiting)
       else this.scheduleFlush()
       return
     }
@@ -263,12 +263,10 @@ export class SqliteStore implements Store {
     this.flushScheduled = true // puts arriving meanwhile join the queue; the timer flushes them
     const pause = this.lockRetryMs
     this.lockRetryMs = Math.min(pause * 2, LOCK_RETRY_MAX_MS)
-    this.lockWait = {
-      done: delay(pause).then(() => {
-        this.lockWait = undefined
-        this.flushPuts()
-      }),
-    }
+    this.lockWait = delay(pause).then(() => {
+      this.lockWait = undefined
+      this.flushPuts()
+    })
   }
 
   /**
@@ -528,7 +526,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Puts still queued are written (or fail) first, waiting out a write lock held elsewhere.
     while (this.pendingPuts.length > 0 || this.lockWait) {
-      if (this.lockWait) await this.lockWait.done
+      if (this.lockWait) await this.lockWait
       else this.flushPuts()
     }
     await this.checkpointer?.stop()

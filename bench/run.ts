@@ -25,6 +25,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Hash } from '@smithy/hash-node'
 import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
@@ -485,6 +486,30 @@ async function benchGetInventory(): Promise<void> {
     const filtered = await timed({ MaxResults: 50, Filters: [{ Key: 'Custom:Type3.Value', Values: ['999'], Type: 'Equal' }, { Key: 'AWS:InstanceInformation.PlatformType', Values: ['Linux'] }] })
     const aggregated = await timed({ Aggregators: [{ Expression: 'AWS:Application.Name', Aggregators: [{ Expression: 'AWS:Application.Version' }] }] })
     const grouped = await timed({ Aggregators: [{ Groups: [{ Name: 'Owned', Filters: [{ Key: 'Custom:Type1.Owner', Values: ['team-3'] }] }] }] })
+
+    // Other calls while reports run back to back (on SQLite, the reports run on a query thread).
+    const schemaCallLatencies = async (until: () => boolean): Promise<number[]> => {
+      const samples: number[] = []
+      while (!until()) {
+        const t = performance.now()
+        const r = await call(server.url, 'GetInventorySchema', JSON.stringify({ TypeName: 'Custom:Type1' }))
+        if (r.status !== 200) throw new Error(`GetInventorySchema: ${r.status} ${r.body}`)
+        samples.push(performance.now() - t)
+        await sleep(5)
+      }
+      return samples
+    }
+    const idleEnd = performance.now() + 2000
+    const idleSchema = await schemaCallLatencies(() => performance.now() > idleEnd)
+    let reports = 0
+    const reporting = (async () => {
+      for (; reports < 10; reports++) {
+        const r = await call(server.url, 'GetInventory', JSON.stringify({ Aggregators: [{ Expression: 'AWS:Application.Name', Aggregators: [{ Expression: 'AWS:Application.Version' }] }] }))
+        if (r.status !== 200) throw new Error(`GetInventory: ${r.status} ${r.body}`)
+      }
+    })()
+    const duringSchema = await schemaCallLatencies(() => reports >= 10)
+    await reporting
     clearInterval(sampler)
 
     console.log(`4. GetInventory over ${fmt(instances)} instances x 5 types x 20 entries (loaded in ${fmt(loadSeconds, 1)} s)`)
@@ -496,6 +521,7 @@ async function benchGetInventory(): Promise<void> {
     console.log(`   filtered query (Custom:Type3.Value = 999 AND PlatformType = Linux, first page, ${filtered.result.Entities.length} entities): ${fmt(filtered.ms, 1)} ms`)
     console.log(`   nested aggregation (AWS:Application.Name x Version, ${aggregated.result.Entities[0].Data['AWS:Application'].Content.length} rows over 200,000 entries): ${fmt(aggregated.ms, 1)} ms`)
     console.log(`   group count (Custom:Type1.Owner = team-3: ${grouped.result.Entities[0].Data.Owned.Content[0].matchingCount} matching): ${fmt(grouped.ms, 1)} ms`)
+    console.log(`   GetInventorySchema while 10 nested aggregations run back to back: p50 ${fmt(median(duringSchema), 2)} ms, max ${fmt(Math.max(...duringSchema), 1)} ms (${duringSchema.length} calls) | idle p50 ${fmt(median(idleSchema), 2)} ms, max ${fmt(Math.max(...idleSchema), 1)} ms`)
     console.log(`   server RSS: ${fmt(rssBefore)} MiB after loading, peak ${fmt(peak)} MiB during the queries`)
   } finally {
     await server.stop()

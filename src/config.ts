@@ -15,6 +15,8 @@ export interface ServerConfig {
   maxBodyBytes: number
   requestTimeoutMs: number
   decodeThreads: number
+  /** SQLite: threads that run GetInventory's fleet-wide queries on connections of their own. */
+  queryThreads: number
   /** PostgreSQL instead of the embedded SQLite file (postgres://user@host:port/db?schema=name). */
   databaseUrl: string | undefined
   /** PostgreSQL: how long a call waits for a connection, and for a query's answer, before it fails. */
@@ -115,6 +117,11 @@ export const settings: Setting[] = [
     help: 'worker threads that parse and validate large request bodies (0: all on the main thread; default: cores - 1, at most 4)',
     apply: (c, v) => (c.decodeThreads = integer('decode-threads', v, 0)),
   },
+  {
+    flag: 'query-threads', env: 'SSM_INVENTORY_QUERY_THREADS', default: '1',
+    help: 'SQLite: worker threads, each with its own connection, that run GetInventory queries which may scan the fleet (filters, aggregators, groups) while the server goes on answering (0: on the main thread, which waits for them)',
+    apply: (c, v) => (c.queryThreads = integer('query-threads', v, 0)),
+  },
   { flag: 'max-custom-types', env: 'SSM_INVENTORY_MAX_CUSTOM_TYPES', default: String(defaultLimits.maxCustomTypes), help: 'custom inventory types per account and region', apply: (c, v) => (c.limits.maxCustomTypes = integer('max-custom-types', v, 1)) },
   { flag: 'max-item-bytes', env: 'SSM_INVENTORY_MAX_ITEM_BYTES', default: String(defaultLimits.maxItemSizeBytes), help: 'size of one item (ItemSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxItemSizeBytes = integer('max-item-bytes', v, 1)) },
   { flag: 'max-request-items-bytes', env: 'SSM_INVENTORY_MAX_REQUEST_ITEMS_BYTES', default: String(defaultLimits.maxTotalSizeBytes), help: 'size of all items of one PutInventory (TotalSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxTotalSizeBytes = integer('max-request-items-bytes', v, 1)) },
@@ -144,7 +151,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     throw new ConfigError((error as Error).message)
   }
   const config: ServerConfig = {
-    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0,
+    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
     credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0, databasePoolSize: 0,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },

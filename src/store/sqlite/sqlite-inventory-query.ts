@@ -5,11 +5,24 @@
  *
  * Values are bound as named parameters; the SQL text depends only on the shape of the
  * query (operators, number of values), so compiled statements are cached by text.
+ *
+ * The queries need only a connection: the store runs them on its own connection, or on a
+ * query thread's (sqlite-query-threads.ts) when they may scan the fleet.
  */
 import type Database from 'better-sqlite3'
-import type { InstanceRow } from '../rows.js'
-import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery } from '../store.js'
+import { toInstance, type InstanceRow } from '../rows.js'
+import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument } from '../store.js'
+import { compareInventoryValues } from '../value-order.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
+
+/** The SQL functions the queries call, registered on every connection that runs them. */
+export function registerInventoryFunctions(db: Database.Database): void {
+  db.function('inv_compare', { deterministic: true }, (value: unknown, other: unknown) =>
+    value === null || other === null ? null : compareInventoryValues(String(value), String(other)))
+}
+
+/** instance_id, type_name, schema_version, capture_time, content_hash, content, context, seq */
+type PageItemRow = [string, string, string, string, string | null, string, string | null, number]
 
 /** Collects named parameters while SQL text is built. */
 class Params {
@@ -88,10 +101,44 @@ function conditionsSql(conditions: AttributeCondition[], params: Params, exactKe
 export class SqliteInventoryQueries {
   private readonly cache = new Map<string, Database.Statement>()
   private readonly nulInAttributeNames: Database.Statement
+  private readonly listActiveTypeSeqs: Database.Statement
+  private readonly listPageItems: Database.Statement
+  /** Reads a page in one deferred transaction: all its reads see the same snapshot. */
+  private readonly inSnapshot: (read: () => InventoryPage) => InventoryPage
 
   constructor(private readonly db: Database.Database) {
     // Attribute names are stored as JSON text: a U+0000 in one is the escape \u0000 there.
     this.nulInAttributeNames = db.prepare(`SELECT 1 FROM types WHERE account = ? AND region = ? AND type_name = ? AND instr(attributes, '\\u0000') > 0`).pluck()
+    this.listActiveTypeSeqs = db.prepare(`SELECT type_name, hidden_seq FROM types WHERE account = ? AND region = ? AND state = 'active'`).raw(true)
+    this.listPageItems = db.prepare(`
+      SELECT instance_id, type_name, schema_version, capture_time, content_hash, content, context, seq FROM items
+      WHERE account = ? AND region = ? AND instance_id IN (SELECT value FROM json_each(?)) ORDER BY instance_id, type_name`).raw(true)
+    this.inSnapshot = db.transaction((read: () => InventoryPage) => read())
+  }
+
+  /**
+   * One page of GetInventory: up to `limit` instances after `after` that satisfy the query,
+   * with their visible items (of `typeName` only, if given).
+   */
+  inventoryPage(account: string, region: string, query: InstanceQuery, after: string, limit: number, typeName?: string): InventoryPage {
+    return this.inSnapshot(() => {
+      const rows = this.queryInstances(account, region, query, after, limit + 1)
+      const instances = rows.slice(0, limit).map(toInstance)
+      const next = rows.length > limit ? instances[instances.length - 1].instanceId : undefined
+      if (instances.length === 0) return { instances, documents: [], next }
+      // Visibility is checked here against the partition's few active types rather than
+      // by joining every item row to its type (measured: a third of the query's time).
+      const visibleAfter = new Map(this.listActiveTypeSeqs.all(account, region) as [string, number][])
+      const documents: StoredDocument[] = []
+      const ids = JSON.stringify(instances.map((i) => i.instanceId))
+      for (const row of this.listPageItems.all(account, region, ids) as PageItemRow[]) {
+        const [instanceId, itemType, schemaVersion, captureTime, contentHash, contentJson, context, seq] = row
+        const hiddenUpTo = visibleAfter.get(itemType)
+        if (hiddenUpTo === undefined || seq <= hiddenUpTo || (typeName !== undefined && itemType !== typeName)) continue
+        documents.push({ instanceId, typeName: itemType, schemaVersion, captureTime, contentHash: contentHash ?? undefined, contentJson, context: context ? JSON.parse(context) : undefined })
+      }
+      return { instances, documents, next }
+    })
   }
 
   /** For one query: each type is looked up once, however many conditions and keys name it. */
@@ -114,7 +161,7 @@ export class SqliteInventoryQueries {
     return statement
   }
 
-  queryInstances(account: string, region: string, query: InstanceQuery, after: string, limit: number): InstanceRow[] {
+  private queryInstances(account: string, region: string, query: InstanceQuery, after: string, limit: number): InstanceRow[] {
     const params = new Params()
     const exactKeys = this.exactKeys(account, region)
     const sql = `SELECT inst.instance_id, inst.status, inst.details, inst.first_seen, inst.last_seen FROM instances inst

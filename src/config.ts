@@ -99,7 +99,7 @@ export const settings: Setting[] = [
   },
   {
     flag: 'database-pool-size', env: 'SSM_INVENTORY_DATABASE_POOL_SIZE', default: '10',
-    help: 'PostgreSQL: connections this node opens at most (nodes x this must stay below the database\'s max_connections); calls beyond it wait for a free one',
+    help: 'PostgreSQL: connections this node opens at most (nodes x this must stay below the database\'s max_connections); calls beyond it wait for a free one; reports (GetInventory with filters, aggregators or groups) take at most half of them',
     apply: (c, v) => (c.databasePoolSize = integer('database-pool-size', v, 1)),
   },
   { flag: 'data-dir', env: 'SSM_INVENTORY_DATA_DIR', default: './data', help: 'directory of the SQLite database', apply: (c, v) => (c.dataDir = v) },

@@ -341,6 +341,27 @@ function putContextsOf(row: PutContextRow, typeNames: string[]): PutContexts {
   return { instances, stored, deleting: new Set(row.deleting), forInstance }
 }
 
+/** Runs at most `limit` tasks at once; the others wait their turn, first come first served. */
+class Gate {
+  private running = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.limit) this.running++
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    try {
+      return await task()
+    } finally {
+      // The place passes to the next in line, if any, without being given up.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.running--
+    }
+  }
+}
+
 const MAX_GROUP = 64
 /**
  * Planner statistics. Until a table is analysed PostgreSQL assumes `account = $1` picks a
@@ -384,7 +405,16 @@ export class PostgresStore implements Store {
     private readonly events: Pick<PostgresStoreOptions, 'onConnectionLimit' | 'onPutGroupFailed'> = {},
   ) {
     this.poolSize = pool.options.max ?? 10
+    this.fleetQueries = new Gate(Math.max(1, Math.floor(this.poolSize / 2)))
   }
+
+  /**
+   * GetInventory's queries that may scan the fleet (filtered pages, aggregations, group counts)
+   * take at most half the pool at once. With 12 reports running and nothing held back, they
+   * took every connection for their whole length, and a GetInventorySchema waited for one
+   * (p50 86 ms, max 1.1 s, against 0.5 ms idle), puts and deletion batches alike.
+   */
+  private readonly fleetQueries: Gate
 
   /** The pool's configured size; its current limit is lower while the database refuses more (see connect). */
   private readonly poolSize: number
@@ -793,6 +823,11 @@ export class PostgresStore implements Store {
   }
 
   async queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage> {
+    // A page without conditions reads its instances by key; one with conditions may scan the fleet.
+    return query.conditions.length > 0 ? this.fleetQueries.run(() => this.readInventoryPage(p, query, afterInstanceId, limit, typeName)) : this.readInventoryPage(p, query, afterInstanceId, limit, typeName)
+  }
+
+  private readInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage> {
     // One snapshot for the instances and their items.
     return this.transaction(async (client) => {
       const sql = queryInstancesSql(p.account, p.region, query, afterInstanceId ?? '', limit + 1)
@@ -817,13 +852,13 @@ export class PostgresStore implements Store {
 
   async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]> {
     const sql = aggregateSql(p.account, p.region, query, keys)
-    const rows = (await this.query({ text: sql.text, values: sql.values, rowMode: 'array' })).rows as unknown[][]
+    const rows = (await this.fleetQueries.run(() => this.query({ text: sql.text, values: sql.values, rowMode: 'array' }))).rows as unknown[][]
     return rows.map((row) => ({ values: row.slice(0, keys.length).map(String), instances: Number(row[keys.length]) }))
   }
 
   async countGroup(p: Partition, query: InstanceQuery, group: AttributeCondition[]): Promise<{ total: number; matching: number }> {
     const sql = countGroupSql(p.account, p.region, query, group)
-    const row = (await this.query(sql.text, sql.values)).rows[0]
+    const row = (await this.fleetQueries.run(() => this.query(sql.text, sql.values))).rows[0]
     return { total: Number(row.total), matching: Number(row.matching) }
   }
 

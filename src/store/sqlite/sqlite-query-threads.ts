@@ -7,10 +7,13 @@
  * queries there. In WAL mode a reader never waits for the writer, and a read transaction
  * begun after a COMMIT sees it, so a report sees every put answered before it was asked.
  *
- * Threads start with the first query and are replaced when one fails.
+ * Threads start with the first query and are replaced when one fails. Reports in flight are
+ * counted in `state`, shared with the checkpointer, which may ask for new ones to be held
+ * for a moment so that the WAL can start over (sqlite-checkpointer.ts).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import { READS_HELD, READS_IN_FLIGHT } from './sqlite-checkpointer.js'
 import { registerInventoryFunctions, SqliteInventoryQueries } from './sqlite-inventory-query.js'
 
 const ROLE = 'ssm-inventory-sqlite-query-thread'
@@ -43,24 +46,53 @@ interface QueryThread {
   pending: Map<number, Pending>
 }
 
+/** How long queries may stay held if the checkpointer never says they may go (it failed, say). */
+const MAX_HELD_MS = 3000
+
 export class SqliteQueryThreads {
   private readonly threads: QueryThread[] = []
   private nextId = 1
   private closed = false
+  /** Queries waiting while the checkpointer holds new reports (READS_HELD). */
+  private held: (() => void)[] = []
+  private heldTimer: NodeJS.Timeout | undefined
 
-  constructor(private readonly path: string, private readonly size: number) {
+  constructor(private readonly path: string, private readonly size: number, private readonly state: Int32Array = new Int32Array(3)) {
     if (size < 1) throw new Error('SqliteQueryThreads needs at least one thread')
   }
 
   /** Runs a query on the least busy thread; SQLite's errors come back as SqliteError, with their codes. */
   run<C extends QueryCall>(call: C, ...args: Parameters<SqliteInventoryQueries[C]>): Promise<ReturnType<SqliteInventoryQueries[C]>> {
     if (this.closed) return Promise.reject(new Error('the store is closed'))
+    if (Atomics.load(this.state, READS_HELD) === 1) {
+      return new Promise((resolve) => {
+        this.held.push(() => resolve(this.run(call, ...args)))
+        this.heldTimer ??= setTimeout(() => {
+          Atomics.store(this.state, READS_HELD, 0)
+          this.releaseHeld()
+        }, MAX_HELD_MS)
+      })
+    }
     const thread = this.leastBusy()
     const id = this.nextId++
+    Atomics.add(this.state, READS_IN_FLIGHT, 1)
     return new Promise((resolve, reject) => {
-      thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
+      const done = () => Atomics.sub(this.state, READS_IN_FLIGHT, 1)
+      thread.pending.set(id, {
+        resolve: (value) => (done(), resolve(value as ReturnType<SqliteInventoryQueries[C]>)),
+        reject: (error) => (done(), reject(error)),
+      })
       thread.worker.postMessage({ id, call, args } satisfies QueryRequest)
     })
+  }
+
+  /** The checkpointer no longer holds new reports: the held ones go. */
+  releaseHeld(): void {
+    clearTimeout(this.heldTimer)
+    this.heldTimer = undefined
+    const held = this.held
+    this.held = []
+    for (const go of held) go()
   }
 
   private leastBusy(): QueryThread {
@@ -98,6 +130,7 @@ export class SqliteQueryThreads {
   /** Stops the threads; queries still running fail. */
   async close(): Promise<void> {
     this.closed = true
+    this.releaseHeld() // they fail: the store is closed
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()))
   }
 }

@@ -34,7 +34,7 @@ import type {
 } from '../store.js'
 import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
 import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js'
+import { sharedWalState, startCheckpointer, WAL_RESTARTING, type Checkpointer } from './sqlite-checkpointer.js'
 import { registerInventoryFunctions, SqliteInventoryQueries } from './sqlite-inventory-query.js'
 import { SqliteQueryThreads } from './sqlite-query-threads.js'
 import { sqliteMigrations } from './sqlite-migrations.js'
@@ -44,6 +44,8 @@ export interface SqliteStoreOptions {
   path: string
   /** Milliseconds between background WAL checkpoints (default 200). */
   checkpointIntervalMs?: number
+  /** A WAL larger than this is started over, and cut back to this size (default 64 MiB; see sqlite-checkpointer.ts). */
+  walLimitBytes?: number
   /**
    * Threads that run GetInventory's queries that may scan the fleet (conditions, aggregations,
    * groups) on connections of their own (sqlite-query-threads.ts). Default 1; 0 runs them on
@@ -69,7 +71,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   db.pragma('synchronous = NORMAL')
   // Checkpoints run in a worker thread (sqlite-checkpointer.ts), never inside a commit.
   if (options.path !== ':memory:') db.pragma('wal_autocheckpoint = 0')
-  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+  // What the WAL file is cut back to when it starts over (see sqlite-checkpointer.ts).
+  db.pragma(`journal_size_limit = ${options.walLimitBytes ?? WAL_LIMIT_BYTES}`)
   // Opening and migrating may wait for another process (a second node starting at once).
   db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
   db.pragma('foreign_keys = ON')
@@ -83,9 +86,17 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // From here on, SQLite itself waits only briefly for a lock: it waits by blocking the event
   // loop, so longer waits are done by the store with timers (SqliteStore.writing).
   db.pragma(`busy_timeout = ${BLOCKING_LOCK_WAIT_MS}`)
-  const checkpointer = options.path === ':memory:' ? undefined : startCheckpointer(options.path, options.checkpointIntervalMs ?? 200)
-  const threads = options.path === ':memory:' ? 0 : options.queryThreads ?? 1
-  return new SqliteStore(db, checkpointer, threads > 0 ? new SqliteQueryThreads(options.path, threads) : undefined)
+  if (options.path === ':memory:') return new SqliteStore(db)
+  const walState = sharedWalState()
+  const threads = options.queryThreads ?? 1
+  const queryThreads = threads > 0 ? new SqliteQueryThreads(options.path, threads, walState) : undefined
+  const checkpointer = startCheckpointer(options.path, {
+    intervalMs: options.checkpointIntervalMs ?? 200,
+    walLimitBytes: options.walLimitBytes ?? WAL_LIMIT_BYTES,
+    state: walState,
+    onReadsReleased: () => queryThreads?.releaseHeld(),
+  })
+  return new SqliteStore(db, { checkpointer, queryThreads, walState })
 }
 
 function migrate(db: Database.Database, path: string): void {
@@ -171,6 +182,15 @@ type UnlistedCalls = Exclude<keyof Store, (typeof STORE_CALLS)[number] | 'putInv
 const everyCallListed: [UnlistedCalls] extends [never] ? true : UnlistedCalls = true
 void everyCallListed
 
+/** A WAL larger than this is started over by the checkpointer, and cut back to this size. */
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024
+/** How long a write waits for the checkpointer's RESTART at most before it asks SQLite anyway. */
+const WAL_RESTART_WAIT_MS = 1000
+/** Node 20 has Atomics.waitAsync; the ES2022 library TypeScript is given here does not describe it. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> }
+}).waitAsync
+
 /** Bounds how long one group holds the writer (a put is a few hundred microseconds). */
 const MAX_PUTS_PER_COMMIT = 64
 
@@ -189,8 +209,16 @@ export class SqliteStore implements Store {
   private lockWait: Promise<void> | undefined
   private lockRetryMs = LOCK_RETRY_FIRST_MS
 
-  constructor(db: Database.Database, private readonly checkpointer?: Checkpointer, private readonly queryThreads?: SqliteQueryThreads) {
+  private readonly checkpointer: Checkpointer | undefined
+  private readonly queryThreads: SqliteQueryThreads | undefined
+  /** Shared with the checkpointer (see sqlite-checkpointer.ts). */
+  private readonly walState: Int32Array | undefined
+
+  constructor(db: Database.Database, helpers: { checkpointer?: Checkpointer; queryThreads?: SqliteQueryThreads; walState?: Int32Array } = {}) {
     this.db = db
+    this.checkpointer = helpers.checkpointer
+    this.queryThreads = helpers.queryThreads
+    this.walState = helpers.walState
     this.savepoint = db.transaction((run: () => void) => run())
     this.sql = prepareStatements(db)
     this.queries = new SqliteInventoryQueries(db)
@@ -225,8 +253,18 @@ export class SqliteStore implements Store {
 
   private flushPuts(): void {
     this.flushScheduled = false
+    if (this.pendingPuts.length === 0) return
+    const restart = this.walRestart()
+    if (restart) {
+      // Puts arriving meanwhile join the queue; the group is written once the checkpoint is done.
+      this.flushScheduled = true
+      this.lockWait = restart.then(() => {
+        this.lockWait = undefined
+        this.flushPuts()
+      })
+      return
+    }
     const group = this.pendingPuts.splice(0, MAX_PUTS_PER_COMMIT)
-    if (group.length === 0) return
     const failures = new Map<PendingPut, unknown>()
     try {
       this.db.transaction(() => {
@@ -279,6 +317,7 @@ export class SqliteStore implements Store {
   private async writing<T>(write: () => T): Promise<T> {
     const deadline = performance.now() + WRITE_LOCK_WAIT_MS
     for (let pause = LOCK_RETRY_FIRST_MS; ; pause = Math.min(pause * 2, LOCK_RETRY_MAX_MS)) {
+      await this.walRestart()
       try {
         return write()
       } catch (error) {
@@ -286,6 +325,17 @@ export class SqliteStore implements Store {
       }
       await delay(pause)
     }
+  }
+
+  /**
+   * While the checkpointer's RESTART checkpoint holds the write lock: a promise of its end
+   * (bounded, in case the checkpointer stops). Writes wait for it instead of asking SQLite for
+   * the lock, whose busy handler would sleep on the event loop.
+   */
+  private walRestart(): Promise<unknown> | undefined {
+    if (!this.walState || Atomics.load(this.walState, WAL_RESTARTING) === 0) return undefined
+    const wait = waitAsync(this.walState, WAL_RESTARTING, 1, WAL_RESTART_WAIT_MS)
+    return wait.async ? wait.value : undefined
   }
 
   private writePut(p: Partition, instanceId: string, typeNames: string[], decide: (ctx: PutContext) => PutPlan, now: number): void {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { WAL_RESTARTING } from '../src/store/sqlite/sqlite-checkpointer.js'
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import type { PutPlan, TypeRecord } from '../src/store/store.js'
 import { instanceId } from './support/clients.js'
@@ -88,5 +89,19 @@ describe('SQLite WAL under sustained writes', () => {
     await reporting
     assert.ok(largest < WRITTEN / 4, `the WAL grew to ${(largest / 1048576).toFixed(1)} MiB (limit ${LIMIT / 1048576} MiB)`)
     assert.ok(reports >= 3, `only ${reports} reports ran`)
+  })
+
+  it('holds writes back no longer than a second for a RESTART flag left up (its thread gone)', { timeout: 20_000 }, async () => {
+    const path = join(dir, 'flag.sqlite')
+    // Closed by the test itself: a close() would wait for writes held back for good.
+    const store = openSqliteStore({ path })
+    // The flag the checkpointer raises around a RESTART (WAL_RESTARTING), as a checkpointer
+    // ended in the middle of one would leave it.
+    const walState = (store as unknown as { walState: Int32Array }).walState
+    Atomics.store(walState, WAL_RESTARTING, 1)
+    await store.putInventory(P, instanceId(1), [TYPE.typeName], () => plan(1, 0), 1)
+    await store.startDeletion(P, { deletionId: 'flag-test', typeName: TYPE.typeName, paramsDigest: '', now: 2 }, () => ({}))
+    assert.equal((await store.getDeletion(P, 'flag-test'))?.totalCount, 1)
+    await store.close()
   })
 })

@@ -184,7 +184,7 @@ void everyCallListed
 
 /** A WAL larger than this is started over by the checkpointer, and cut back to this size. */
 const WAL_LIMIT_BYTES = 64 * 1024 * 1024
-/** How long a write waits for the checkpointer's RESTART at most before it asks SQLite anyway. */
+/** How long writes wait for one RESTART of the checkpointer at most before they ask SQLite anyway. */
 const WAL_RESTART_WAIT_MS = 1000
 /** Node 20 has Atomics.waitAsync; the ES2022 library TypeScript is given here does not describe it. */
 const waitAsync = (Atomics as unknown as {
@@ -213,6 +213,8 @@ export class SqliteStore implements Store {
   private readonly queryThreads: SqliteQueryThreads | undefined
   /** Shared with the checkpointer (see sqlite-checkpointer.ts). */
   private readonly walState: Int32Array | undefined
+  /** performance.now() when writes first found the current RESTART under way. */
+  private walRestartSeen: number | undefined
 
   constructor(db: Database.Database, helpers: { checkpointer?: Checkpointer; queryThreads?: SqliteQueryThreads; walState?: Int32Array } = {}) {
     this.db = db
@@ -333,7 +335,15 @@ export class SqliteStore implements Store {
    * the lock, whose busy handler would sleep on the event loop.
    */
   private walRestart(): Promise<unknown> | undefined {
-    if (!this.walState || Atomics.load(this.walState, WAL_RESTARTING) === 0) return undefined
+    if (!this.walState || Atomics.load(this.walState, WAL_RESTARTING) === 0) {
+      this.walRestartSeen = undefined
+      return undefined
+    }
+    // A flag left up longer than that (the checkpointer's thread ended during a RESTART, say)
+    // no longer holds writes back: they ask SQLite for the lock, as without a checkpointer.
+    const now = performance.now()
+    this.walRestartSeen ??= now
+    if (now - this.walRestartSeen >= WAL_RESTART_WAIT_MS) return undefined
     const wait = waitAsync(this.walState, WAL_RESTARTING, 1, WAL_RESTART_WAIT_MS)
     return wait.async ? wait.value : undefined
   }

@@ -120,12 +120,15 @@ function runCheckpointer(data: CheckpointerData): void {
   /** Starts the WAL over if nothing reads from it, or holds new reports until then; returns when to look again. */
   const restartWal = (): number => {
     const now = performance.now()
+    if (holdingSince === undefined) {
+      if (now < noHoldBefore && Atomics.load(state, READS_IN_FLIGHT) > 0) return data.intervalMs
+      holdingSince = now
+      Atomics.store(state, READS_HELD, 1)
+    }
+    // Held first, counted after (and the query threads count first, look after): either they
+    // see the hold, or this sees their report.
     if (Atomics.load(state, READS_IN_FLIGHT) > 0) {
-      if (holdingSince === undefined) {
-        if (now < noHoldBefore) return data.intervalMs
-        holdingSince = now
-        Atomics.store(state, READS_HELD, 1)
-      } else if (now - holdingSince > MAX_HOLD_MS) {
+      if (now - holdingSince > MAX_HOLD_MS) {
         // A report longer than that: let the reports go on, and the WAL grow meanwhile.
         releaseReads()
         noHoldBefore = now + HOLD_BACKOFF_MS

@@ -64,7 +64,10 @@ export class SqliteQueryThreads {
   /** Runs a query on the least busy thread; SQLite's errors come back as SqliteError, with their codes. */
   run<C extends QueryCall>(call: C, ...args: Parameters<SqliteInventoryQueries[C]>): Promise<ReturnType<SqliteInventoryQueries[C]>> {
     if (this.closed) return Promise.reject(new Error('the store is closed'))
+    // Counted first, then the hold looked at (the checkpointer holds first, then counts).
+    Atomics.add(this.state, READS_IN_FLIGHT, 1)
     if (Atomics.load(this.state, READS_HELD) === 1) {
+      Atomics.sub(this.state, READS_IN_FLIGHT, 1)
       return new Promise((resolve) => {
         this.held.push(() => resolve(this.run(call, ...args)))
         this.heldTimer ??= setTimeout(() => {
@@ -73,11 +76,16 @@ export class SqliteQueryThreads {
         }, MAX_HELD_MS)
       })
     }
-    const thread = this.leastBusy()
+    const done = () => Atomics.sub(this.state, READS_IN_FLIGHT, 1)
+    let thread: QueryThread
+    try {
+      thread = this.leastBusy()
+    } catch (error) {
+      done()
+      return Promise.reject(error)
+    }
     const id = this.nextId++
-    Atomics.add(this.state, READS_IN_FLIGHT, 1)
     return new Promise((resolve, reject) => {
-      const done = () => Atomics.sub(this.state, READS_IN_FLIGHT, 1)
       thread.pending.set(id, {
         resolve: (value) => (done(), resolve(value as ReturnType<SqliteInventoryQueries[C]>)),
         reject: (error) => (done(), reject(error)),

@@ -1,7 +1,7 @@
 /**
  * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever
  * COMMIT crosses the threshold, copying pages into the database file and syncing it: tens
- * of milliseconds during which this single-connection server answers nothing (measured
+ * of milliseconds during which the main thread, whose connection writes, answers nothing (measured
  * during large deletions). The store turns that off and this worker thread, with its own
  * connection, runs PASSIVE checkpoints on a timer instead: a PASSIVE checkpoint never
  * blocks the main connection's readers or writers.

@@ -2,8 +2,10 @@
  * The embedded store: one SQLite file through better-sqlite3, in WAL mode.
  *
  * better-sqlite3 is synchronous, so every method runs its transaction to the end without
- * yielding; the process's single connection serialises them. Each PutInventory and each
- * deletion batch is one transaction: a kill -9 leaves either all of it or none of it.
+ * yielding; the main thread's connection, the only one that writes, serialises them. Each
+ * PutInventory and each deletion batch is one transaction: a kill -9 leaves either all of it
+ * or none of it. Two worker threads have connections of their own: the checkpointer
+ * (sqlite-checkpointer.ts) and the query threads that run reports (sqlite-query-threads.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
@@ -14,6 +15,34 @@ storeConformance('sqlite (file)', async () => openSqliteStore({ path: join(dir, 
 storeConformance('sqlite (memory)', async () => openSqliteStore({ path: ':memory:' }))
 
 describe('sqlite migrations', () => {
+  it('opens a new file in several processes at once, each applying what the others have not', async () => {
+    // Before, each read the schema version before taking the write lock: one of two nodes
+    // starting on a new file failed with "table meta already exists" (4-10 of 150 here), or
+    // "database is locked" when switching it to WAL before its busy timeout was set.
+    const storeModule = new URL('../src/store/sqlite/sqlite-store.js', import.meta.url).href
+    const failures: string[] = []
+    for (let round = 0; round < 20; round++) {
+      const dataDir = tempDataDir()
+      const path = join(dataDir, 'inventory.sqlite')
+      const code = `import(${JSON.stringify(storeModule)}).then(async ({ openSqliteStore }) => {
+        const store = openSqliteStore({ path: ${JSON.stringify(path)} })
+        await store.close()
+      }).catch((error) => { console.error(String(error)); process.exit(1) })`
+      const exits = await Promise.all(Array.from({ length: 5 }, () => new Promise<string | undefined>((resolve) => {
+        const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'pipe'] })
+        let stderr = ''
+        child.stderr.on('data', (chunk) => (stderr += chunk))
+        child.on('exit', (exitCode) => resolve(exitCode === 0 ? undefined : `exit ${exitCode}: ${stderr.trim()}`))
+      })))
+      failures.push(...exits.filter((exit) => exit !== undefined))
+      const db = new Database(path, { readonly: true })
+      assert.equal(db.pragma('user_version', { simple: true }), sqliteMigrations.length)
+      db.close()
+      removeDir(dataDir)
+    }
+    assert.deepEqual(failures, [])
+  })
+
   it('refuses a file written by a newer version, leaving it as it was', async () => {
     const dataDir = tempDataDir()
     after(() => removeDir(dataDir))

@@ -69,14 +69,15 @@ interface ItemRow {
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
   const db = new Database(options.path)
+  // Opening and migrating may wait for another process (a second node starting at once): from
+  // the first statement on, as switching a new file to WAL takes a lock too.
+  db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   // Checkpoints run in a worker thread (sqlite-checkpointer.ts), never inside a commit.
   if (options.path !== ':memory:') db.pragma('wal_autocheckpoint = 0')
   // What the WAL file is cut back to when it starts over (see sqlite-checkpointer.ts).
   db.pragma(`journal_size_limit = ${options.walLimitBytes ?? WAL_LIMIT_BYTES}`)
-  // Opening and migrating may wait for another process (a second node starting at once).
-  db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
   db.pragma('foreign_keys = ON')
   registerInventoryFunctions(db)
   try {
@@ -101,15 +102,26 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(db, { checkpointer, queryThreads, walState })
 }
 
+/**
+ * Applies the migrations not yet applied, one transaction each. The version is read inside the
+ * write transaction: a second process opening the file at the same moment may have applied a
+ * migration after this one last looked (both starting on a new file failed one of them with
+ * "table meta already exists").
+ */
 function migrate(db: Database.Database, path: string): void {
-  const applied = db.pragma('user_version', { simple: true }) as number
-  if (applied > sqliteMigrations.length) throw new Error(newerSchemaMessage(path, applied, sqliteMigrations.length))
-  for (let version = applied; version < sqliteMigrations.length; version++) {
-    db.transaction(() => {
-      db.exec(sqliteMigrations[version])
-      db.pragma(`user_version = ${version + 1}`)
-    }).immediate()
-  }
+  const newer = (applied: number) => new Error(newerSchemaMessage(path, applied, sqliteMigrations.length))
+  // Without a write lock first: a file written by a newer version is left alone.
+  const seen = db.pragma('user_version', { simple: true }) as number
+  if (seen > sqliteMigrations.length) throw newer(seen)
+  const applyNext = db.transaction((): boolean => {
+    const applied = db.pragma('user_version', { simple: true }) as number
+    if (applied > sqliteMigrations.length) throw newer(applied)
+    if (applied === sqliteMigrations.length) return false
+    db.exec(sqliteMigrations[applied])
+    db.pragma(`user_version = ${applied + 1}`)
+    return true
+  })
+  while (applyNext.immediate());
   db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?), ('seq', '0')`).run(randomBytes(32).toString('hex'))
 }
 

@@ -207,4 +207,52 @@ describe('postgres put groups', () => {
       await store.close()
     }
   })
+
+  it('lets the puts of another account go while two groups of one account wait for rows', async () => {
+    const own = freshSchemaName()
+    after(() => dropSchema(own))
+    const store = await openPostgresStore({ url: schemaUrl(own) })
+    const A = { account: '161616161616', region: 'eu-west-1' }
+    const B = { account: '171717171717', region: 'eu-west-1' }
+    const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
+    const put = (p: typeof A, n: number) => store.putInventory(p, id(n), ['Custom:G'], (ctx) => ({
+      types: ctx.types.get('Custom:G') ? [] : [{ typeName: 'Custom:G', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+      items: [{ instanceId: id(n), typeName: 'Custom:G', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: `[{"A":"${n}"}]`, entryCount: 1 }],
+      subTypes: [],
+      instance: { status: 'Active' },
+    }), n)
+    const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await holder.connect()
+    /** Waits until `count` of the store's statements wait for a row lock. */
+    const waitingForRows = async (count: number) => {
+      for (let tries = 0; ; tries++) {
+        const { rows } = await holder.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`)
+        if (rows[0].n >= count) return
+        assert.ok(tries < 500, `${rows[0].n} statements wait for a row, not ${count}`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }
+    try {
+      await Promise.all([put(A, 1), put(A, 2), put(B, 3)])
+      await holder.query('BEGIN')
+      await holder.query(`SELECT 1 FROM ${own}.instances WHERE account = $1 AND instance_id = ANY($2) FOR UPDATE`, [A.account, [id(1), id(2)]])
+      // Two groups of account A, each waiting for a row: the most one partition may have.
+      const heldFirst = put(A, 1)
+      await waitingForRows(1)
+      const heldSecond = put(A, 2)
+      await waitingForRows(2)
+      for (const held of [heldFirst, heldSecond]) held.catch(() => {}) // awaited below
+      const timedOut = Symbol('timed out')
+      let timer: NodeJS.Timeout | undefined
+      const outcome = await Promise.race([put(B, 3), new Promise((resolve) => (timer = setTimeout(resolve, 5000, timedOut)))])
+      clearTimeout(timer)
+      assert.notEqual(outcome, timedOut, 'the put of account B waited for the groups of account A')
+      await holder.query('ROLLBACK')
+      await Promise.all([heldFirst, heldSecond])
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {})
+      await holder.end()
+      await store.close()
+    }
+  })
 })

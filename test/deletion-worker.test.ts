@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { after, describe, it } from 'node:test'
 import { DeletionWorker, nextBatchSize, type AdaptiveBatchPolicy, type DeletionProgress, type DeletionWorkerOptions } from '../src/deletions/deletion-worker.js'
 import { createLogger } from '../src/log.js'
@@ -127,4 +128,46 @@ workerSuite('PostgreSQL', async () => {
   return openPostgresStore({ url: schemaUrl(schemas[schemas.length - 1]) })
 }, async () => {
   await Promise.all(schemas.map(dropSchema))
+})
+
+describe('the deletion worker after a failure of the store', () => {
+  it('goes on working deletions when forgetting expired ones fails (the SQLite file locked by another process at start)', async () => {
+    const dir = tempDataDir()
+    after(() => removeDir(dir))
+    const path = join(dir, 'inventory.sqlite')
+    const store = openSqliteStore({ path })
+    await fill(store, 30, 2)
+    const warnings: string[] = []
+    const errors: string[] = []
+    const log = { ...createLogger('silent'), warn: (message: string) => warnings.push(message), error: (message: string) => errors.push(message) }
+    const holder = new Database(path)
+    holder.exec('BEGIN IMMEDIATE')
+    let finished!: () => void
+    const done = new Promise<void>((resolve) => (finished = resolve))
+    const worker = new DeletionWorker(store, { now: () => new Date() }, { batchSize: 10, leaseMs: 60_000, pollMs: 50, pauseMs: 0, retentionMs: 86_400_000 }, log, (progress) => {
+      if (progress.complete) finished()
+    })
+    // Its first turn forgets expired deletions, which waits for the write lock and fails after 5 s.
+    worker.start()
+    try {
+      for (let waited = 0; !warnings.includes('could not forget deletions past their retention; will retry'); waited += 50) {
+        assert.ok(waited < 30_000, `no warning of the failed purge; logged: ${JSON.stringify({ warnings, errors })}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      holder.exec('ROLLBACK')
+      const deletionId = 'after-the-lock'
+      await store.startDeletion(P, { deletionId, typeName: TYPE, paramsDigest: 'x', now: Date.now() }, () => ({}))
+      worker.notify()
+      await done
+      const deletion = (await store.getDeletion(P, deletionId))!
+      assert.equal(deletion.status, 'Complete')
+      assert.equal(deletion.remainingCount, 0)
+      assert.deepEqual(errors, [])
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK')
+      holder.close()
+      await worker.stop()
+      await store.close()
+    }
+  })
 })

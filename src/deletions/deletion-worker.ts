@@ -79,9 +79,19 @@ export class DeletionWorker {
   start(): void {
     if (this.running) return
     this.stopping = false
-    this.running = this.loop().catch((error) => {
-      this.log.error('deletion worker stopped on an unexpected error', { error: String(error?.stack ?? error) })
-    })
+    this.running = this.keepLooping()
+  }
+
+  /** The loop, started again after a poll interval if a fault of the program ends it. */
+  private async keepLooping(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.loop()
+      } catch (error) {
+        this.log.error('deletion worker failed on an unexpected error; it starts again after a poll interval', { error: String((error as Error)?.stack ?? error) })
+        await this.idle()
+      }
+    }
   }
 
   /** A deletion was started: look for work now rather than at the next poll. */
@@ -163,12 +173,23 @@ export class DeletionWorker {
     })
   }
 
+  /**
+   * Forgets Complete deletions past their retention, at most once a minute. A failure (the
+   * database unavailable, its lock held elsewhere) is tried again at the next turn of the
+   * loop: it must not stop the worker, which before it did, for the life of the process.
+   */
   private async purgeExpired(): Promise<void> {
     const now = this.now()
     if (now - this.lastPurge < Math.min(60_000, this.options.retentionMs / 2)) return
+    const previous = this.lastPurge
     this.lastPurge = now
-    const purged = await this.store.purgeDeletions(now - this.options.retentionMs)
-    if (purged > 0) this.log.info('forgot deletions past their retention', { purged })
+    try {
+      const purged = await this.store.purgeDeletions(now - this.options.retentionMs)
+      if (purged > 0) this.log.info('forgot deletions past their retention', { purged })
+    } catch (error) {
+      this.lastPurge = previous
+      this.log.warn('could not forget deletions past their retention; will retry', { error: String(error) })
+    }
   }
 }
 

@@ -13,7 +13,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { READS_HELD, READS_IN_FLIGHT } from './sqlite-checkpointer.js'
+import { READS_HELD, READS_IN_FLIGHT, sharedWalState } from './sqlite-checkpointer.js'
 import { registerInventoryFunctions, SqliteInventoryQueries } from './sqlite-inventory-query.js'
 
 const ROLE = 'ssm-inventory-sqlite-query-thread'
@@ -57,7 +57,7 @@ export class SqliteQueryThreads {
   private held: (() => void)[] = []
   private heldTimer: NodeJS.Timeout | undefined
 
-  constructor(private readonly path: string, private readonly size: number, private readonly state: Int32Array = new Int32Array(3)) {
+  constructor(private readonly path: string, private readonly size: number, private readonly state: Int32Array = sharedWalState()) {
     if (size < 1) throw new Error('SqliteQueryThreads needs at least one thread')
   }
 

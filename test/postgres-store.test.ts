@@ -4,6 +4,8 @@ import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { postgresMigrations } from '../src/store/postgres/postgres-migrations.js'
 import { checkServerVersion, openPostgresStore } from '../src/store/postgres/postgres-store.js'
+import type { Partition, Store } from '../src/store/store.js'
+import { instanceId } from './support/clients.js'
 import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
 import { storeConformance } from './store-conformance.js'
 
@@ -162,26 +164,30 @@ describe('postgres migrations', () => {
   })
 })
 
+/** A put of one Custom:G item to instance n, creating the type if it is new. */
+function putItem(store: Store, p: Partition, n: number): Promise<void> {
+  return store.putInventory(p, instanceId(n), ['Custom:G'], (ctx) => ({
+    types: ctx.types.get('Custom:G') ? [] : [{ typeName: 'Custom:G', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+    items: [{ instanceId: instanceId(n), typeName: 'Custom:G', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: `[{"A":"${n}"}]`, entryCount: 1 }],
+    subTypes: [],
+    instance: { status: 'Active' },
+  }), n)
+}
+
 describe('postgres put groups', () => {
   it('starts a second group for the puts behind a stalled one, though the first group\'s timer fires early', async () => {
     const own = freshSchemaName()
     after(() => dropSchema(own))
     const store = await openPostgresStore({ url: schemaUrl(own) })
     const P = { account: '151515151515', region: 'eu-west-1' }
-    const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
-    const put = (n: number) => store.putInventory(P, id(n), ['Custom:G'], (ctx) => ({
-      types: ctx.types.get('Custom:G') ? [] : [{ typeName: 'Custom:G', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
-      items: [{ instanceId: id(n), typeName: 'Custom:G', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: `[{"A":"${n}"}]`, entryCount: 1 }],
-      subTypes: [],
-      instance: { status: 'Active' },
-    }), n)
+    const put = (n: number) => putItem(store, P, n)
     const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
     await holder.connect()
     const now = performance.now.bind(performance)
     try {
       await put(1)
       await holder.query('BEGIN')
-      await holder.query(`SELECT 1 FROM ${own}.items WHERE instance_id = $1 FOR UPDATE`, [id(1)])
+      await holder.query(`SELECT 1 FROM ${own}.items WHERE instance_id = $1 FOR UPDATE`, [instanceId(1)])
       const held = put(1)
       held.catch(() => {}) // awaited below
       // Puts that arrive just after the held put's group started, while it waits for the row.
@@ -214,13 +220,7 @@ describe('postgres put groups', () => {
     const store = await openPostgresStore({ url: schemaUrl(own) })
     const A = { account: '161616161616', region: 'eu-west-1' }
     const B = { account: '171717171717', region: 'eu-west-1' }
-    const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
-    const put = (p: typeof A, n: number) => store.putInventory(p, id(n), ['Custom:G'], (ctx) => ({
-      types: ctx.types.get('Custom:G') ? [] : [{ typeName: 'Custom:G', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
-      items: [{ instanceId: id(n), typeName: 'Custom:G', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: `[{"A":"${n}"}]`, entryCount: 1 }],
-      subTypes: [],
-      instance: { status: 'Active' },
-    }), n)
+    const put = (p: Partition, n: number) => putItem(store, p, n)
     const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
     await holder.connect()
     /** Waits until `count` of the store's statements wait for a row lock. */
@@ -235,7 +235,7 @@ describe('postgres put groups', () => {
     try {
       await Promise.all([put(A, 1), put(A, 2), put(B, 3)])
       await holder.query('BEGIN')
-      await holder.query(`SELECT 1 FROM ${own}.instances WHERE account = $1 AND instance_id = ANY($2) FOR UPDATE`, [A.account, [id(1), id(2)]])
+      await holder.query(`SELECT 1 FROM ${own}.instances WHERE account = $1 AND instance_id = ANY($2) FOR UPDATE`, [A.account, [instanceId(1), instanceId(2)]])
       // Two groups of account A, each waiting for a row: the most one partition may have.
       const heldFirst = put(A, 1)
       await waitingForRows(1)

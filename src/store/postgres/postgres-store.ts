@@ -398,7 +398,6 @@ export class PostgresStore implements Store {
   private flushScheduled = false
   /** The groups in flight, by partition; `stalled` once one has run SECOND_GROUP_AFTER_MS. */
   private readonly groupsInFlight = new Map<string, Set<{ stalled: boolean }>>()
-  private groupCount = 0
   private putsSinceAnalyze = 0
   private analyzeAfter = FIRST_ANALYZE_AFTER
   private analyzing = false
@@ -412,7 +411,11 @@ export class PostgresStore implements Store {
   ) {
     this.poolSize = pool.options.max ?? 10
     this.fleetQueries = new Gate(Math.max(1, Math.floor(this.poolSize / 2)))
+    this.maxGroups = Math.max(MAX_GROUPS_IN_FLIGHT, Math.floor(this.poolSize / 2))
   }
+
+  /** Put groups in flight at most, across partitions (see MAX_GROUPS_IN_FLIGHT). */
+  private readonly maxGroups: number
 
   /**
    * GetInventory's queries that may scan the fleet (filtered pages, aggregations, group counts)
@@ -594,9 +597,15 @@ export class PostgresStore implements Store {
     setImmediate(() => this.flushPuts())
   }
 
+  /** Whether the node may start another put group now, of any partition (see MAX_GROUPS_IN_FLIGHT). */
+  private mayStartAnyGroup(): boolean {
+    let inFlight = 0
+    for (const groups of this.groupsInFlight.values()) inFlight += groups.size
+    return inFlight < this.maxGroups
+  }
+
   /** Whether another group of a partition may start now (see MAX_GROUPS_IN_FLIGHT). */
   private mayStartGroup(partition: string): boolean {
-    if (this.groupCount >= Math.max(MAX_GROUPS_IN_FLIGHT, Math.floor(this.poolSize / 2))) return false
     const running = this.groupsInFlight.get(partition)
     if (!running) return true
     if (running.size >= MAX_GROUPS_IN_FLIGHT) return false
@@ -608,7 +617,7 @@ export class PostgresStore implements Store {
     this.flushScheduled = false
     // Partitions whose puts wait for a group in flight: the puts of others may go meanwhile.
     const waiting = new Set<string>()
-    for (;;) {
+    while (this.mayStartAnyGroup()) {
       const first = this.pendingPuts.find((put) => !waiting.has(partitionKey(put.p)))
       if (!first) break
       const partition = partitionKey(first.p)
@@ -632,7 +641,6 @@ export class PostgresStore implements Store {
       let partitionGroups = this.groupsInFlight.get(partition)
       if (!partitionGroups) this.groupsInFlight.set(partition, (partitionGroups = new Set()))
       partitionGroups.add(running)
-      this.groupCount++
       // If this group is still running then, puts waiting behind it (or arriving later) may start
       // a second one. The timer alone decides: it goes by libuv's clock, in whole milliseconds, and
       // can fire when performance.now() says 19.x ms have passed. Comparing the two clocks left
@@ -645,7 +653,6 @@ export class PostgresStore implements Store {
         clearTimeout(stalled)
         partitionGroups.delete(running)
         if (partitionGroups.size === 0) this.groupsInFlight.delete(partition)
-        this.groupCount--
         this.scheduleFlush()
       })
     }

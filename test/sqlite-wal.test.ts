@@ -91,17 +91,27 @@ describe('SQLite WAL under sustained writes', () => {
     assert.ok(reports >= 3, `only ${reports} reports ran`)
   })
 
-  it('holds writes back no longer than a second for a RESTART flag left up (its thread gone)', { timeout: 20_000 }, async () => {
+  it('holds writes back no longer than a second for a RESTART flag left up (its thread gone)', async () => {
     const path = join(dir, 'flag.sqlite')
-    // Closed by the test itself: a close() would wait for writes held back for good.
     const store = openSqliteStore({ path })
     // The flag the checkpointer raises around a RESTART (WAL_RESTARTING), as a checkpointer
     // ended in the middle of one would leave it.
     const walState = (store as unknown as { walState: Int32Array }).walState
     Atomics.store(walState, WAL_RESTARTING, 1)
-    await store.putInventory(P, instanceId(1), [TYPE.typeName], () => plan(1, 0), 1)
-    await store.startDeletion(P, { deletionId: 'flag-test', typeName: TYPE.typeName, paramsDigest: '', now: 2 }, () => ({}))
-    assert.equal((await store.getDeletion(P, 'flag-test'))?.totalCount, 1)
+    const writes = (async () => {
+      await store.putInventory(P, instanceId(1), [TYPE.typeName], () => plan(1, 0), 1)
+      await store.startDeletion(P, { deletionId: 'flag-test', typeName: TYPE.typeName, paramsDigest: '', now: 2 }, () => ({}))
+    })()
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([writes.then(() => 'written'), new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'held')))])
+    clearTimeout(timer)
+    // Lowered in any case, so that the store can close if the writes were held.
+    Atomics.store(walState, WAL_RESTARTING, 0)
+    Atomics.notify(walState, WAL_RESTARTING)
+    await writes
+    const deletion = await store.getDeletion(P, 'flag-test')
     await store.close()
+    assert.equal(outcome, 'written', 'the writes waited for the flag to come down')
+    assert.equal(deletion?.totalCount, 1)
   })
 })

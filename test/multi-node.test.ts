@@ -13,7 +13,6 @@ import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
 import {
   DeleteInventoryCommand,
   DescribeInventoryDeletionsCommand,
@@ -25,7 +24,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import { instanceId, sdkClient } from './support/clients.js'
 import { sample } from './support/metrics.js'
-import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
+import { dropSchema, freshSchemaName, schemaUrl, withPostgres } from './support/postgres.js'
 import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
 const CAPTURE = '2026-11-01T10:00:00Z'
@@ -130,15 +129,7 @@ for (const store of ['PostgreSQL', 'SQLite'] as const) describe(`several nodes o
 
 describe('puts to a few instances through two PostgreSQL nodes at once', () => {
   const schema = freshSchemaName()
-  const deadlocks = async () => {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-    await client.connect()
-    try {
-      return Number((await client.query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`)).rows[0].deadlocks)
-    } finally {
-      await client.end()
-    }
-  }
+  const deadlocks = () => withPostgres(async (client) => Number((await client.query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`)).rows[0].deadlocks))
   after(() => dropSchema(schema))
 
   it('queue for each other instead of deadlocking', async () => {

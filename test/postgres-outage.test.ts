@@ -21,7 +21,7 @@ import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import { instanceId, rawCall } from './support/clients.js'
 import { sample } from './support/metrics.js'
-import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
+import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL, withPostgres } from './support/postgres.js'
 import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
 
 const CAPTURE = '2026-11-01T10:00:00Z'
@@ -421,19 +421,18 @@ describe('PostgreSQL that stops answering', () => {
 
   it('fails a put that waits too long for a lock, and writes it once the lock is free', async () => {
     // Another session holds the partition's lock exclusively (as a long DeleteInventory start would).
-    const holder = new pg.Client({ connectionString: TEST_DATABASE_URL })
-    await holder.connect()
-    try {
-      await holder.query('BEGIN')
-      await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended('000000000000/us-east-1', 0))`)
-      const waited = await timed('PutInventory', putBody(400, 'Custom:Frozen'))
-      assert.equal(waited.status, 500, JSON.stringify(waited))
-      assert.equal(waited.json.__type, 'InternalServerError')
-      assert.ok(waited.ms < 6000, `the put took ${Math.round(waited.ms)} ms`)
-    } finally {
-      await holder.query('ROLLBACK')
-      await holder.end()
-    }
+    await withPostgres(async (holder) => {
+      try {
+        await holder.query('BEGIN')
+        await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended('000000000000/us-east-1', 0))`)
+        const waited = await timed('PutInventory', putBody(400, 'Custom:Frozen'))
+        assert.equal(waited.status, 500, JSON.stringify(waited))
+        assert.equal(waited.json.__type, 'InternalServerError')
+        assert.ok(waited.ms < 6000, `the put took ${Math.round(waited.ms)} ms`)
+      } finally {
+        await holder.query('ROLLBACK')
+      }
+    })
     assert.equal((await timed('PutInventory', putBody(400, 'Custom:Frozen'))).status, 200)
     const entries = await timed('ListInventoryEntries', { InstanceId: instanceId(400), TypeName: 'Custom:Frozen' })
     assert.deepEqual(entries.json.Entries, [{ Name: 'item-400' }, { Name: 'second' }])

@@ -6,7 +6,7 @@ import { postgresMigrations } from '../src/store/postgres/postgres-migrations.js
 import { checkServerVersion, openPostgresStore } from '../src/store/postgres/postgres-store.js'
 import type { Partition, Store } from '../src/store/store.js'
 import { instanceId } from './support/clients.js'
-import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from './support/postgres.js'
+import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL, withPostgres } from './support/postgres.js'
 import { storeConformance } from './store-conformance.js'
 
 const schema = freshSchemaName()
@@ -81,15 +81,11 @@ describe('postgres URL options', () => {
     } finally {
       await store.close()
     }
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-    await client.connect()
-    try {
+    await withPostgres(async (client) => {
       const tables = async (name: string) => (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename IN ('items', 'meta')`, [name])).rowCount
       assert.equal(await tables(own), 2)
       assert.equal(await tables('public'), 0)
-    } finally {
-      await client.end()
-    }
+    })
     // And the URL's options do reach the database: a read-only default stops the migrations.
     url.searchParams.set('options', '-c default_transaction_read_only=on')
     url.searchParams.set('schema', freshSchemaName())
@@ -101,13 +97,7 @@ describe('postgres migrations', () => {
   it('refuses a schema written by a newer version', async () => {
     const newerSchema = freshSchemaName()
     const newer = postgresMigrations.length + 1
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-    await client.connect()
-    try {
-      await client.query(`CREATE SCHEMA ${newerSchema}; CREATE TABLE ${newerSchema}.schema_migrations (version INTEGER PRIMARY KEY); INSERT INTO ${newerSchema}.schema_migrations VALUES (${newer})`)
-    } finally {
-      await client.end()
-    }
+    await withPostgres((client) => client.query(`CREATE SCHEMA ${newerSchema}; CREATE TABLE ${newerSchema}.schema_migrations (version INTEGER PRIMARY KEY); INSERT INTO ${newerSchema}.schema_migrations VALUES (${newer})`))
     after(() => dropSchema(newerSchema))
     await assert.rejects(openPostgresStore({ url: schemaUrl(newerSchema) }), new RegExp(`written by a newer ssm-inventory \\(schema version ${newer}; this version knows up to ${postgresMigrations.length}\\)`))
   })
@@ -115,9 +105,7 @@ describe('postgres migrations', () => {
   it('encodes the U+0001 characters of a database written before strings were encoded', async () => {
     const legacy = freshSchemaName()
     const P = { account: '555555555555', region: 'eu-west-1' }
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-    await client.connect()
-    try {
+    await withPostgres(async (client) => {
       // The schema as the first version left it, with rows that version could hold.
       await client.query(`CREATE SCHEMA ${legacy}; SET search_path = ${legacy}`)
       await client.query(postgresMigrations[0])
@@ -137,9 +125,7 @@ describe('postgres migrations', () => {
          VALUES ('00000000-0000-0000-0000-00000000000d', $1, $2, $3, 'x', 'Complete', 1, 1, 1, 0, 0, 0, 0, '[]')`,
         [P.account, P.region, 'Custom:L\u0001'],
       )
-    } finally {
-      await client.end()
-    }
+    })
     after(() => dropSchema(legacy))
     for (let open = 0; open < 2; open++) {
       // Twice: the second start finds the migration applied and changes nothing.

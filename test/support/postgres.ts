@@ -19,12 +19,17 @@ export function freshSchemaName(): string {
   return `t_${randomBytes(6).toString('hex')}`
 }
 
-export async function dropSchema(schema: string): Promise<void> {
+/** Runs `work` on a connection of its own to the test database, closed afterwards. */
+export async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
   await client.connect()
   try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    return await work(client)
   } finally {
     await client.end()
   }
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
 }

@@ -219,7 +219,7 @@ export class SqliteStore implements Store {
   /** The sequence number of the put group being written. */
   private groupSeq: number | undefined
   private flushScheduled = false
-  /** While another process holds the write lock: the timer that tries the next put group again. */
+  /** While the write lock is held elsewhere (another process, the checkpointer's RESTART): what the next put group waits for. */
   private lockWait: Promise<void> | undefined
   private lockRetryMs = LOCK_RETRY_FIRST_MS
 
@@ -270,16 +270,9 @@ export class SqliteStore implements Store {
   private flushPuts(): void {
     this.flushScheduled = false
     if (this.pendingPuts.length === 0) return
+    // The group is written once the checkpointer's RESTART is done.
     const restart = this.walRestart()
-    if (restart) {
-      // Puts arriving meanwhile join the queue; the group is written once the checkpoint is done.
-      this.flushScheduled = true
-      this.lockWait = restart.then(() => {
-        this.lockWait = undefined
-        this.flushPuts()
-      })
-      return
-    }
+    if (restart) return this.flushAfter(restart)
     const group = this.pendingPuts.splice(0, MAX_PUTS_PER_COMMIT)
     const failures = new Map<PendingPut, unknown>()
     try {
@@ -316,10 +309,15 @@ export class SqliteStore implements Store {
   /** Puts the group back at the head of the queue and flushes again after a pause, without holding the event loop. */
   private retryAfterLockPause(group: PendingPut[]): void {
     this.pendingPuts.unshift(...group)
-    this.flushScheduled = true // puts arriving meanwhile join the queue; the timer flushes them
     const pause = this.lockRetryMs
     this.lockRetryMs = Math.min(pause * 2, LOCK_RETRY_MAX_MS)
-    this.lockWait = delay(pause).then(() => {
+    this.flushAfter(delay(pause))
+  }
+
+  /** Flushes the queue once `wait` settles; puts arriving meanwhile join the queue. */
+  private flushAfter(wait: Promise<unknown>): void {
+    this.flushScheduled = true
+    this.lockWait = wait.then(() => {
       this.lockWait = undefined
       this.flushPuts()
     })

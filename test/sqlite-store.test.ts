@@ -17,8 +17,9 @@ storeConformance('sqlite (memory)', async () => openSqliteStore({ path: ':memory
 describe('sqlite migrations', () => {
   it('opens a new file in several processes at once, each applying what the others have not', async () => {
     // Before, each read the schema version before taking the write lock: one of two nodes
-    // starting on a new file failed with "table meta already exists" (4-10 of 150 here), or
-    // "database is locked" when switching it to WAL before its busy timeout was set.
+    // starting on a new file failed with "table meta already exists" (4-10 of 150 here). (The
+    // other race, "database is locked" when switching the file to WAL, is rarer: 2 of 80 server
+    // starts in pairs, by hand; this test did not catch it.)
     const storeModule = new URL('../src/store/sqlite/sqlite-store.js', import.meta.url).href
     const failures: string[] = []
     for (let round = 0; round < 20; round++) {

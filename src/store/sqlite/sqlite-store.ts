@@ -69,10 +69,9 @@ interface ItemRow {
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
   const db = new Database(options.path)
-  // Opening and migrating may wait for another process (a second node starting at once): from
-  // the first statement on, as switching a new file to WAL takes a lock too.
+  // Opening and migrating may wait for another process (a second node starting at once).
   db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
-  db.pragma('journal_mode = WAL')
+  useWal(db)
   db.pragma('synchronous = NORMAL')
   // Checkpoints run in a worker thread (sqlite-checkpointer.ts), never inside a commit.
   if (options.path !== ':memory:') db.pragma('wal_autocheckpoint = 0')
@@ -100,6 +99,27 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     onReadsReleased: () => queryThreads?.releaseHeld(),
   })
   return new SqliteStore(db, { checkpointer, queryThreads, walState })
+}
+
+/**
+ * Switches the file to WAL (a file already in WAL is left as it is). On a new file the switch
+ * takes an exclusive lock, and SQLite fails it at once, without its busy handler, while another
+ * process has the file open: two nodes starting together on a new file failed one of them with
+ * "database is locked" (2 of 80 starts here). So the switch is tried again here, at start-up,
+ * up to WRITE_LOCK_WAIT_MS.
+ */
+function useWal(db: Database.Database): void {
+  const deadline = performance.now() + WRITE_LOCK_WAIT_MS
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      if (!isBusy(error) || performance.now() > deadline) throw error
+      Atomics.wait(pause, 0, 0, LOCK_RETRY_FIRST_MS)
+    }
+  }
 }
 
 /**

@@ -102,6 +102,38 @@ describe('postgres migrations', () => {
     await assert.rejects(openPostgresStore({ url: schemaUrl(newerSchema) }), new RegExp(`written by a newer ssm-inventory \\(schema version ${newer}; this version knows up to ${postgresMigrations.length}\\)`))
   })
 
+  it('runs as a role that may not create schemas, in one made for it, and says what to ask for when there is none', async () => {
+    // A least-privilege set-up: the administrator makes the schema for the service's role, which
+    // has no CREATE on the database (PUBLIC has none by default). CREATE SCHEMA IF NOT EXISTS alone refused to start there.
+    const role = freshSchemaName()
+    const given = freshSchemaName()
+    const missing = freshSchemaName()
+    await withPostgres((client) => client.query(`CREATE ROLE ${role} LOGIN; CREATE SCHEMA ${given} AUTHORIZATION ${role}`))
+    try {
+      const url = (schema: string) => {
+        const u = new URL(schemaUrl(schema))
+        u.username = role
+        return u.toString()
+      }
+      const store = await openPostgresStore({ url: url(given) })
+      try {
+        const P = { account: '141414141414', region: 'eu-west-1' }
+        await store.putInventory(P, instanceId(1), ['Custom:Granted'], () => ({
+          types: [{ typeName: 'Custom:Granted', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+          items: [{ instanceId: instanceId(1), typeName: 'Custom:Granted', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: '[{"A":"1"}]', entryCount: 1 }],
+          subTypes: [],
+          instance: { status: 'Active' },
+        }), 1)
+        assert.equal((await store.countItemsByVersion(P, 'Custom:Granted')).length, 1)
+      } finally {
+        await store.close()
+      }
+      await assert.rejects(openPostgresStore({ url: url(missing) }), new RegExp(`schema ${missing} does not exist and this role may not create it \\(permission denied for database \\w+\\); create it for the role \\(CREATE SCHEMA ${missing} AUTHORIZATION <role>\\)`))
+    } finally {
+      await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS ${given} CASCADE; DROP ROLE IF EXISTS ${role}`))
+    }
+  })
+
   it('encodes the U+0001 characters of a database written before strings were encoded', async () => {
     const legacy = freshSchemaName()
     const P = { account: '555555555555', region: 'eu-west-1' }

@@ -227,7 +227,7 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
     checkServerVersion(Number(server.num), server.version)
     await client.query('BEGIN')
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    await createSchemaUnlessPresent(client, schema)
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (version INTEGER PRIMARY KEY)`)
     const applied = Number((await client.query(`SELECT COALESCE(MAX(version), 0) AS v FROM ${schema}.schema_migrations`)).rows[0].v)
     if (applied > postgresMigrations.length) throw new Error(newerSchemaMessage(`schema ${schema}`, applied, postgresMigrations.length))
@@ -242,6 +242,24 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
     throw error
   } finally {
     await client.end().catch(() => {})
+  }
+}
+
+/**
+ * CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema is there, so a
+ * role given a schema made for it by an administrator (and nothing more) could not start: it
+ * is created only when absent, and a role that may not create it is told what to ask for.
+ */
+async function createSchemaUnlessPresent(client: pg.Client, schema: string): Promise<void> {
+  if ((await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema])).rowCount) return
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error
+    throw new Error(
+      `schema ${schema} does not exist and this role may not create it (${(error as Error).message}); ` +
+        `create it for the role (CREATE SCHEMA ${schema} AUTHORIZATION <role>) or grant the role CREATE on the database`,
+    )
   }
 }
 

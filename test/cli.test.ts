@@ -7,7 +7,10 @@ import { after, before, describe, it } from 'node:test'
 import { ListInventoryEntriesCommand, PutInventoryCommand } from '@aws-sdk/client-ssm'
 import { settings } from '../src/config.js'
 import { ACCOUNT, instanceId, sdkClient } from './support/clients.js'
-import { CLI, removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
+import { postgresMigrations } from '../src/store/postgres/postgres-migrations.js'
+import { sqliteMigrations } from '../src/store/sqlite/sqlite-migrations.js'
+import { schemaUrl } from './support/postgres.js'
+import { CLI, ON_POSTGRES, removeDir, schemaOf, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -124,6 +127,45 @@ describe('command-line tool', () => {
     } finally {
       removeDir(dir)
     }
+  })
+})
+
+describe('migrate', () => {
+  it('creates the store\'s schema and exits, leaves one at its version alone, and a server then starts on it', async () => {
+    const dir = tempDataDir()
+    // The same store a server started on this directory uses (its own schema on PostgreSQL).
+    const store = ON_POSTGRES ? ['--database-url', schemaUrl(schemaOf(dir))] : ['--data-dir', dir]
+    try {
+      const expected = ON_POSTGRES
+        ? new RegExp(`^PostgreSQL schema ${schemaOf(dir)} is at schema version ${postgresMigrations.length}\\n$`)
+        : new RegExp(`^SQLite file ${join(dir, 'inventory.sqlite')} is at schema version ${sqliteMigrations.length}\\n$`)
+      for (let run = 0; run < 2; run++) {
+        const migrated = await cli(['migrate', ...store])
+        assert.equal(migrated.code, 0, migrated.stderr)
+        assert.match(migrated.stdout, expected)
+      }
+      const server = await startServerProcess({ dataDir: dir })
+      try {
+        const ssm = sdkClient(server.url)
+        await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(1), Items: [{ TypeName: 'Custom:Migrated', SchemaVersion: '1.0', CaptureTime: '2026-11-01T10:00:00Z', Content: [{ A: '1' }] }] }))
+        const entries = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(1), TypeName: 'Custom:Migrated' }))
+        assert.deepEqual(entries.Entries, [{ A: '1' }])
+        ssm.destroy()
+      } finally {
+        await server.stop()
+      }
+      const usage = await cli(['migrate', '--colour'])
+      assert.equal(usage.code, 2)
+      assert.match(usage.stderr, /Unknown option '--colour'/)
+    } finally {
+      removeDir(dir)
+    }
+  })
+
+  it('exits 1 saying why when the store cannot be prepared', async () => {
+    const failed = await cli(['migrate', '--database-url', 'postgres://postgres@127.0.0.1:1/none?schema=unreachable', '--database-connect-timeout-ms', '2000'])
+    assert.equal(failed.code, 1)
+    assert.match(failed.stderr, /^ssm-inventory migrate: cannot prepare PostgreSQL at 127\.0\.0\.1:1\/none \(schema unreachable\): /)
   })
 })
 

@@ -134,6 +134,43 @@ describe('postgres migrations', () => {
     }
   })
 
+  it('runs as a role that may only use a schema its owner migrated, and says to migrate as the owner when it is behind', async () => {
+    // Migrations run by the schema's owner (`ssm-inventory migrate`), nodes as a role with USAGE
+    // and DML only. Before, every start ran CREATE TABLE IF NOT EXISTS, which that role may not.
+    const role = freshSchemaName()
+    const owned = freshSchemaName()
+    await (await openPostgresStore({ url: schemaUrl(owned) })).close()
+    await withPostgres((client) => client.query(`CREATE ROLE ${role} LOGIN; GRANT USAGE ON SCHEMA ${owned} TO ${role};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${owned} TO ${role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${owned} TO ${role}`))
+    try {
+      const url = new URL(schemaUrl(owned))
+      url.username = role
+      const store = await openPostgresStore({ url: url.toString() })
+      try {
+        const P = { account: '151515151515', region: 'eu-west-1' }
+        await store.putInventory(P, instanceId(1), ['Custom:Used'], () => ({
+          types: [{ typeName: 'Custom:Used', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+          items: [{ instanceId: instanceId(1), typeName: 'Custom:Used', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: '[{"A":"1"}]', entryCount: 1 }],
+          subTypes: [],
+          instance: { status: 'Active' },
+        }), 1)
+        assert.equal((await store.countItemsByVersion(P, 'Custom:Used')).length, 1)
+      } finally {
+        await store.close()
+      }
+      // The schema one migration behind: the role may not apply it.
+      const latest = postgresMigrations.length
+      await withPostgres((client) => client.query(`DELETE FROM ${owned}.schema_migrations WHERE version = ${latest}`))
+      await assert.rejects(openPostgresStore({ url: url.toString() }), new RegExp(
+        `schema ${owned} is at version ${latest - 1} and this version needs ${latest}, but this role may not change it \\(.*\\); run 'ssm-inventory migrate' \\(or start one node\\) as a role that may`,
+      ))
+      await (await openPostgresStore({ url: schemaUrl(owned) })).close()
+      await (await openPostgresStore({ url: url.toString() })).close()
+    } finally {
+      await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS ${owned} CASCADE; DROP ROLE IF EXISTS ${role}`))
+    }
+  })
+
   it('encodes the U+0001 characters of a database written before strings were encoded', async () => {
     const legacy = freshSchemaName()
     const P = { account: '555555555555', region: 'eu-west-1' }

@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 /** The `ssm-inventory` command. */
 import { inventoryCommandsUsage, runInventoryCommand, UsageError } from './inventory-commands.js'
+import { migrate, migrateUsage } from './migrate.js'
 import { serve, serveUsage } from './serve.js'
 
 const usage = `Usage: ssm-inventory <command> [flags]
 
 Commands:
   serve     run the SSM Inventory server (what 'npm start' runs)
+  migrate   create or update the store's schema, and exit
 
 ${inventoryCommandsUsage}
 
-${serveUsage}`
+${serveUsage}
+
+${migrateUsage}`
 
 /** The SDK warns on every run that its 2027 releases will need Node 22: noise for a command-line user. */
 function quietSdkNodeWarning(): void {
@@ -27,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest)
+    case 'migrate':
+      return migrate(rest)
     case 'types':
     case 'instances':
     case 'deletions':

@@ -166,9 +166,14 @@ export function checkServerVersion(versionNum: number, version: string): void {
   if (!(versionNum >= MIN_SERVER_VERSION)) throw new Error(`PostgreSQL ${MIN_SERVER_VERSION / 10000} or later is needed; this server runs ${version}`)
 }
 
+/** The schema a database URL names (`?schema=`), else the default. */
+export function postgresSchemaName(databaseUrl: string): string {
+  return new URL(databaseUrl).searchParams.get('schema') ?? 'ssm_inventory'
+}
+
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const url = new URL(options.url)
-  const schema = url.searchParams.get('schema') ?? 'ssm_inventory'
+  const schema = postgresSchemaName(options.url)
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new PostgresUnavailableError(`schema '${schema}' must be lower-case letters, digits and underscores`)
   url.searchParams.delete('schema')
   // node-postgres lets the URL's `options` replace the config's: the URL's go first and the
@@ -217,7 +222,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return new PostgresStore(pool, secret, broken, options)
 }
 
-/** Creates or updates the schema on a connection of its own, without the query timeout. */
+/**
+ * Creates or updates the schema on a connection of its own, without the query timeout. A schema
+ * already at this version is left alone, without DDL: a role given only USAGE on it and DML on
+ * its tables (migrations run by its owner, `ssm-inventory migrate`) starts on it.
+ */
 async function migrate(connection: pg.ClientConfig, schema: string, onConnectionError?: (error: Error) => void): Promise<void> {
   const client: pg.Client = new EncodingClient(connection)
   client.on('error', (error) => onConnectionError?.(error))
@@ -227,15 +236,27 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
     checkServerVersion(Number(server.num), server.version)
     await client.query('BEGIN')
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
-    await createSchemaUnlessPresent(client, schema)
-    await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (version INTEGER PRIMARY KEY)`)
-    const applied = Number((await client.query(`SELECT COALESCE(MAX(version), 0) AS v FROM ${schema}.schema_migrations`)).rows[0].v)
+    const applied = await appliedMigrations(client, schema)
     if (applied > postgresMigrations.length) throw new Error(newerSchemaMessage(`schema ${schema}`, applied, postgresMigrations.length))
-    for (let version = applied; version < postgresMigrations.length; version++) {
-      await client.query(postgresMigrations[version])
-      await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [version + 1])
+    if (applied < postgresMigrations.length) {
+      await createSchemaUnlessPresent(client, schema)
+      try {
+        await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (version INTEGER PRIMARY KEY)`)
+        for (let version = applied; version < postgresMigrations.length; version++) {
+          await client.query(postgresMigrations[version])
+          await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [version + 1])
+        }
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42501') throw error
+        throw new Error(
+          `schema ${schema} is at version ${applied} and this version needs ${postgresMigrations.length}, but this role may not change it (${(error as Error).message}); ` +
+            `run 'ssm-inventory migrate' (or start one node) as a role that may, such as the schema's owner`,
+        )
+      }
     }
-    await client.query(`INSERT INTO ${schema}.meta (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING`, [randomBytes(32).toString('hex')])
+    if (!(await client.query(`SELECT 1 FROM ${schema}.meta WHERE key = 'secret'`)).rowCount) {
+      await client.query(`INSERT INTO ${schema}.meta (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING`, [randomBytes(32).toString('hex')])
+    }
     await client.query('COMMIT')
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {})
@@ -243,6 +264,16 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
   } finally {
     await client.end().catch(() => {})
   }
+}
+
+/** The schema's version: 0 when it or its migrations table does not exist yet (the catalogue is read, which needs no privilege). */
+async function appliedMigrations(client: pg.Client, schema: string): Promise<number> {
+  const table = await client.query(
+    `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'schema_migrations'`,
+    [schema],
+  )
+  if (!table.rowCount) return 0
+  return Number((await client.query(`SELECT COALESCE(MAX(version), 0) AS v FROM ${schema}.schema_migrations`)).rows[0].v)
 }
 
 /**

@@ -14,6 +14,7 @@ export interface ServerConfig {
   logLevel: LogLevel
   maxBodyBytes: number
   requestTimeoutMs: number
+  keepAliveTimeoutMs: number
   decodeThreads: number
   /** SQLite: threads that run GetInventory's fleet-wide queries on connections of their own. */
   queryThreads: number
@@ -113,6 +114,11 @@ export const settings: Setting[] = [
   { flag: 'max-body-bytes', env: 'SSM_INVENTORY_MAX_BODY_BYTES', default: String(8 * 1024 * 1024), help: 'largest request body accepted (413 above)', apply: (c, v) => (c.maxBodyBytes = integer('max-body-bytes', v, 1024)) },
   { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after)', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
   {
+    flag: 'keep-alive-timeout-ms', env: 'SSM_INVENTORY_KEEP_ALIVE_TIMEOUT_MS', default: '5000',
+    help: 'how long an idle connection is kept open for the client\'s next request; behind a load balancer that reuses its connections to the nodes, set it above the balancer\'s idle timeout (e.g. 65000 for an ALB\'s 60 s)',
+    apply: (c, v) => (c.keepAliveTimeoutMs = integer('keep-alive-timeout-ms', v, 100)),
+  },
+  {
     flag: 'decode-threads', env: 'SSM_INVENTORY_DECODE_THREADS', default: String(DEFAULT_DECODE_THREADS),
     help: 'worker threads that parse and validate large request bodies (0: all on the main thread; default: cores - 1, at most 4)',
     apply: (c, v) => (c.decodeThreads = integer('decode-threads', v, 0)),
@@ -151,7 +157,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     throw new ConfigError((error as Error).message)
   }
   const config: ServerConfig = {
-    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
+    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, keepAliveTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
     credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0, databasePoolSize: 0,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },

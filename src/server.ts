@@ -135,7 +135,9 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   })
   server.requestTimeout = config.requestTimeoutMs
   server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000)
-  server.keepAliveTimeout = 5_000
+  // A balancer that sends a request on a connection the node is closing that instant answers its
+  // client 502: behind one, this must outlast the balancer's own idle timeout.
+  server.keepAliveTimeout = config.keepAliveTimeoutMs
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

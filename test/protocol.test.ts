@@ -152,6 +152,40 @@ describe('AWS JSON 1.1 protocol', () => {
     assert.equal((await fetch(`${server.url}/health`)).status, 200)
   })
 
+  it('keeps an idle connection open for --keep-alive-timeout-ms, says so, and closes it after', async () => {
+    const keeping = await startServerProcess({ args: ['--keep-alive-timeout-ms', '1000'] })
+    try {
+      const socket = connect(Number(new URL(keeping.url).port), '127.0.0.1')
+      let data = ''
+      let closedAt = 0
+      socket.on('data', (chunk) => (data += chunk))
+      socket.on('close', () => (closedAt = Date.now()))
+      // /health answers in chunks: an answer is whole at its last, empty chunk.
+      const answer = async () => {
+        const before = data.length
+        const deadline = Date.now() + 5000
+        while (!data.slice(before).endsWith('\r\n0\r\n\r\n')) {
+          assert.ok(Date.now() < deadline && !closedAt, `no whole answer: ${JSON.stringify(data.slice(before))}`)
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+        return data.slice(before)
+      }
+      const ask = 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n'
+      socket.write(ask)
+      assert.match(await answer(), /^HTTP\/1\.1 200 [^]*\r\nKeep-Alive: timeout=1\r\n/i)
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      socket.write(ask)
+      assert.match(await answer(), /^HTTP\/1\.1 200 /, 'the same connection still serves after 600 ms idle')
+      const idleSince = Date.now()
+      await new Promise((resolve) => setTimeout(resolve, 2500))
+      assert.ok(closedAt > 0, 'closed by the server after 1 s idle (Node\'s default is 5 s)')
+      assert.ok(closedAt - idleSince >= 900, `closed ${closedAt - idleSince} ms after the last answer`)
+    } finally {
+      await keeping.stop()
+      removeDir(keeping.dataDir)
+    }
+  })
+
   it('times out a client that stops sending, and survives one that disconnects', async () => {
     const status = await new Promise<string>((resolve) => {
       const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => {

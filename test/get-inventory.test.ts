@@ -300,3 +300,56 @@ describe('GetInventory', () => {
     })
   })
 })
+
+describe('GetInventory pages of large inventory', () => {
+  // 24 instances with 5 items of ~160 KB each: 19 MB of content, more than one page carries
+  // (16 Mi characters, src/store/page-budget.ts). A page of 50 comes back shorter, with a token.
+  const INSTANCES = 24
+  const TYPES = 5
+  const large = (n: number, t: number) => Array.from({ length: 800 }, (_, e) => ({ Name: `i${n}-t${t}-e${e}`, Value: 'v'.repeat(180) }))
+  let server: ServerProcess
+  let ssm: SSMClient
+  before(async () => {
+    server = await startServerProcess()
+    ssm = sdkClient(server.url)
+    for (let n = 1; n <= INSTANCES; n++) {
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: Array.from({ length: TYPES }, (_, t) => item(`Custom:Large${t}`, large(n, t))) }))
+    }
+  })
+  after(async () => {
+    ssm.destroy()
+    await server.stop()
+    removeDir(server.dataDir)
+  })
+
+  it('ends a page early with a NextToken, and the SDK, boto3 and the CLI read every instance whole, once', async () => {
+    const first = await ssm.send(new GetInventoryCommand({ MaxResults: 50 }))
+    const firstCount = first.Entities!.length
+    assert.ok(firstCount > 1 && firstCount < INSTANCES, `a shorter page (${firstCount} entities)`)
+    assert.ok(first.NextToken)
+
+    const seen: string[] = []
+    for await (const page of paginateGetInventory({ client: ssm, pageSize: 50 }, {})) {
+      for (const entity of page.Entities ?? []) {
+        seen.push(entity.Id!)
+        const n = Number.parseInt(entity.Id!.slice(2), 16)
+        for (let t = 0; t < TYPES; t++) assert.deepEqual(entity.Data![`Custom:Large${t}`].Content, large(n, t), `${entity.Id} Custom:Large${t}`)
+      }
+    }
+    assert.deepEqual(seen, idsOf(INSTANCES))
+
+    const [paged] = await boto3(server.url, [{ op: 'GetInventory', params: { PaginationConfig: { PageSize: 50 } }, paginate: true }])
+    assert.ok(paged.ok, JSON.stringify(paged).slice(0, 500))
+    const pages = paged.result as any[]
+    assert.deepEqual(pages.map((p) => p.Entities.length), [firstCount, INSTANCES - firstCount])
+    assert.deepEqual(pages.flatMap((p) => p.Entities.map((e: any) => e.Id)), idsOf(INSTANCES))
+
+    const cli = await awsCli(server.url, ['get-inventory', '--page-size', '50', '--query', 'Entities[].Id'])
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.deepEqual(cli.json, idsOf(INSTANCES))
+  })
+
+  function idsOf(count: number): string[] {
+    return Array.from({ length: count }, (_, i) => instanceId(i + 1))
+  }
+})

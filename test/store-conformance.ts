@@ -241,6 +241,52 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       })
     })
 
+    describe('a GetInventory page past its content budget', () => {
+      const B = { account: '444444444444', region: 'eu-west-1' }
+      /** An item whose content is exactly `chars` characters of JSON. */
+      const sized = (instanceId: string, typeName: string, chars: number): NewItem => ({
+        instanceId, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([{ V: 'x'.repeat(chars - 10) }]), entryCount: 1,
+      })
+      before(async () => {
+        for (const item of [sized('i-00000000000000b01', 'Custom:A', 100), sized('i-00000000000000b01', 'Custom:B', 100), sized('i-00000000000000b02', 'Custom:A', 300),
+          sized('i-00000000000000b03', 'Custom:A', 50), sized('i-00000000000000b05', 'Custom:A', 50)]) {
+          await put(store, B, item.instanceId, item)
+        }
+      })
+      const page = async (after: string | undefined, limit: number, budget: number, options: { typeName?: string; conditions?: any[] } = {}) => {
+        const result = await store.queryInventoryPage(B, { conditions: options.conditions ?? [] }, after, limit, options.typeName, budget)
+        return {
+          instances: result.instances.map((i) => i.instanceId.slice(-3)),
+          documents: result.documents.map((d) => `${d.instanceId.slice(-3)} ${d.typeName} ${d.contentJson.length}`),
+          next: result.next?.slice(-3),
+        }
+      }
+
+      it('ends after the instance during which the content reached the budget, and the next page goes on from there', async () => {
+        for (const conditions of [[], [{ source: 'item', typeName: 'Custom:A', attribute: 'V', operator: 'Exists', values: ['x'] }]]) {
+          // b01 (200) is under 250, b02 (300 more) reaches it: b03 starts the next page.
+          assert.deepEqual(await page(undefined, 50, 250, { conditions }), {
+            instances: ['b01', 'b02'], documents: ['b01 Custom:A 100', 'b01 Custom:B 100', 'b02 Custom:A 300'], next: 'b02',
+          })
+          assert.deepEqual(await page('i-00000000000000b02', 50, 250, { conditions }), {
+            instances: ['b03', 'b05'], documents: ['b03 Custom:A 50', 'b05 Custom:A 50'], next: undefined,
+          })
+        }
+        // MaxResults still ends a page first.
+        assert.deepEqual((await page(undefined, 1, 250)).next, 'b01')
+        // Without a budget, or a large one, nothing is cut.
+        const all = await store.queryInventoryPage(B, { conditions: [] }, undefined, 50)
+        assert.deepEqual([all.instances.length, all.documents.length, all.next], [4, 5, undefined])
+      })
+
+      it('holds at least one whole instance, however large, and counts only the documents it returns', async () => {
+        assert.deepEqual(await page(undefined, 50, 10), { instances: ['b01'], documents: ['b01 Custom:A 100', 'b01 Custom:B 100'], next: 'b01' })
+        assert.deepEqual(await page('i-00000000000000b01', 50, 10), { instances: ['b02'], documents: ['b02 Custom:A 300'], next: 'b02' })
+        // Only Custom:B's item is returned (100 characters): no cut.
+        assert.deepEqual(await page(undefined, 50, 150, { typeName: 'Custom:B' }), { instances: ['b01', 'b02', 'b03', 'b05'], documents: ['b01 Custom:B 100'], next: undefined })
+      })
+    })
+
     describe('empty values and prefixes', () => {
       const EMPTY = { account: '888888888888', region: 'eu-west-1' }
       before(async () => {

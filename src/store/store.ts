@@ -223,9 +223,11 @@ export interface Store {
   /**
    * One page of a GetInventory query, read from one snapshot: the instances matching the
    * query ordered by id after `afterInstanceId`, and their visible items (of `typeName`
-   * only, if given) ordered by instance then type.
+   * only, if given) ordered by instance then type. The page ends early after the instance
+   * during which its items' content reached `contentBudgetChars` (page-budget.ts; at least
+   * one instance, whatever its size); `next` then follows that instance.
    */
-  queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage>
+  queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string, contentBudgetChars?: number): Promise<InventoryPage>
   /**
    * Distinct-instance counts per combination of the keys' values over the instances of the
    * query. Keys of the same item type read the same entry; an instance contributes once

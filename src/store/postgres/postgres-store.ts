@@ -40,6 +40,7 @@ import type {
   VersionCount,
 } from '../store.js'
 import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
+import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
 import { toDeletion, toInstance as instanceOfRow, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
@@ -157,6 +158,13 @@ const TOO_MANY_CONNECTIONS = '53300'
 export const POOL_CAP_MS = 30_000
 
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
+
+/**
+ * Item rows a GetInventory page fetches at a time: a page of 50 instances with a handful of
+ * types each comes in one or two fetches; past the content budget (page-budget.ts) at most this
+ * many rows more are read, each at most an item's size.
+ */
+const PAGE_FETCH_ROWS = 200
 
 /** The oldest PostgreSQL the store runs on: plan_cache_mode (see putTransaction) came with 12. */
 export const MIN_SERVER_VERSION = 120000
@@ -899,12 +907,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  async queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage> {
+  async queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string, contentBudgetChars = PAGE_CONTENT_BUDGET_CHARS): Promise<InventoryPage> {
+    const read = () => this.readInventoryPage(p, query, afterInstanceId, limit, typeName, contentBudgetChars)
     // A page without conditions reads its instances by key; one with conditions may scan the fleet.
-    return query.conditions.length > 0 ? this.fleetQueries.run(() => this.readInventoryPage(p, query, afterInstanceId, limit, typeName)) : this.readInventoryPage(p, query, afterInstanceId, limit, typeName)
+    return query.conditions.length > 0 ? this.fleetQueries.run(read) : read()
   }
 
-  private readInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage> {
+  private readInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName: string | undefined, contentBudgetChars: number): Promise<InventoryPage> {
     // One snapshot for the instances and their items.
     return this.transaction(async (client) => {
       const sql = queryInstancesSql(p.account, p.region, query, afterInstanceId ?? '', limit + 1)
@@ -912,18 +921,36 @@ export class PostgresStore implements Store {
       const instances = rows.slice(0, limit).map(toInstance)
       const next = rows.length > limit ? instances[instances.length - 1].instanceId : undefined
       if (instances.length === 0) return { instances, documents: [], next }
-      const items = (await client.query(
-        `SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context FROM items i
+      // Through a cursor, a few rows at a time, so that the rows past the budget are never read.
+      await client.query(
+        `DECLARE page_items NO SCROLL CURSOR FOR
+         SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context FROM items i
          ${visibleItemJoin('i', 't')}
          WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
          ORDER BY i.instance_id, i.type_name`,
         [p.account, p.region, instances.map((i) => i.instanceId), typeName ?? null],
-      )).rows
-      const documents: StoredDocument[] = items.map((row) => ({
-        instanceId: row.instance_id, typeName: row.type_name, schemaVersion: row.schema_version, captureTime: row.capture_time,
-        contentHash: row.content_hash ?? undefined, contentJson: jsonFromDb(row.content), context: row.context ? JSON.parse(row.context) : undefined,
-      }))
-      return { instances, documents, next }
+      )
+      const documents: StoredDocument[] = []
+      const budget = new PageContentBudget(contentBudgetChars)
+      let firstLeftOut: string | undefined
+      reading: for (;;) {
+        const fetched = (await client.query(`FETCH ${PAGE_FETCH_ROWS} FROM page_items`)).rows
+        for (const row of fetched) {
+          if (!budget.admits(row.instance_id)) {
+            firstLeftOut = row.instance_id
+            break reading
+          }
+          const contentJson = jsonFromDb(row.content)
+          documents.push({
+            instanceId: row.instance_id, typeName: row.type_name, schemaVersion: row.schema_version, captureTime: row.capture_time,
+            contentHash: row.content_hash ?? undefined, contentJson, context: row.context ? JSON.parse(row.context) : undefined,
+          })
+          budget.add(row.instance_id, contentJson.length)
+        }
+        if (fetched.length < PAGE_FETCH_ROWS) break
+      }
+      // The cursor ends with the transaction.
+      return { ...cutPage(instances, next, firstLeftOut), documents }
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   }
 

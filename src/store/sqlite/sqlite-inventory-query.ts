@@ -10,6 +10,7 @@
  * query thread's (sqlite-query-threads.ts) when they may scan the fleet.
  */
 import type Database from 'better-sqlite3'
+import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
 import { toInstance, type InstanceRow } from '../rows.js'
 import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument } from '../store.js'
 import { compareInventoryValues } from '../value-order.js'
@@ -120,7 +121,7 @@ export class SqliteInventoryQueries {
    * One page of GetInventory: up to `limit` instances after `after` that satisfy the query,
    * with their visible items (of `typeName` only, if given).
    */
-  inventoryPage(account: string, region: string, query: InstanceQuery, after: string, limit: number, typeName?: string): InventoryPage {
+  inventoryPage(account: string, region: string, query: InstanceQuery, after: string, limit: number, typeName?: string, contentBudgetChars = PAGE_CONTENT_BUDGET_CHARS): InventoryPage {
     return this.inSnapshot(() => {
       const rows = this.queryInstances(account, region, query, after, limit + 1)
       const instances = rows.slice(0, limit).map(toInstance)
@@ -130,14 +131,22 @@ export class SqliteInventoryQueries {
       // by joining every item row to its type (measured: a third of the query's time).
       const visibleAfter = new Map(this.listActiveTypeSeqs.all(account, region) as [string, number][])
       const documents: StoredDocument[] = []
+      const budget = new PageContentBudget(contentBudgetChars)
+      let firstLeftOut: string | undefined
       const ids = JSON.stringify(instances.map((i) => i.instanceId))
-      for (const row of this.listPageItems.all(account, region, ids) as PageItemRow[]) {
+      // Row by row, so that the rows past the budget are never read.
+      for (const row of this.listPageItems.iterate(account, region, ids) as IterableIterator<PageItemRow>) {
         const [instanceId, itemType, schemaVersion, captureTime, contentHash, contentJson, context, seq] = row
+        if (!budget.admits(instanceId)) {
+          firstLeftOut = instanceId
+          break
+        }
         const hiddenUpTo = visibleAfter.get(itemType)
         if (hiddenUpTo === undefined || seq <= hiddenUpTo || (typeName !== undefined && itemType !== typeName)) continue
         documents.push({ instanceId, typeName: itemType, schemaVersion, captureTime, contentHash: contentHash ?? undefined, contentJson, context: context ? JSON.parse(context) : undefined })
+        budget.add(instanceId, contentJson.length)
       }
-      return { instances, documents, next }
+      return { ...cutPage(instances, next, firstLeftOut), documents }
     })
   }
 

@@ -465,10 +465,10 @@ export class SqliteStore implements Store {
     return row ? toItem(row) : undefined
   }
 
-  async queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string): Promise<InventoryPage> {
+  async queryInventoryPage(p: Partition, query: InstanceQuery, afterInstanceId: string | undefined, limit: number, typeName?: string, contentBudgetChars?: number): Promise<InventoryPage> {
     // A page without conditions reads its instances by key; one with conditions may scan the fleet.
-    if (this.queryThreads && query.conditions.length > 0) return this.queryThreads.run('inventoryPage', p.account, p.region, query, afterInstanceId ?? '', limit, typeName)
-    return this.queries.inventoryPage(p.account, p.region, query, afterInstanceId ?? '', limit, typeName)
+    if (this.queryThreads && query.conditions.length > 0) return this.queryThreads.run('inventoryPage', p.account, p.region, query, afterInstanceId ?? '', limit, typeName, contentBudgetChars)
+    return this.queries.inventoryPage(p.account, p.region, query, afterInstanceId ?? '', limit, typeName, contentBudgetChars)
   }
 
   async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]> {

@@ -353,3 +353,37 @@ describe('GetInventory pages of large inventory', () => {
     return Array.from({ length: count }, (_, i) => instanceId(i + 1))
   }
 })
+
+describe('GetInventory aggregations over many distinct values', () => {
+  // 101 instances with 1,000 distinct names each: 101,000 values, past the 100,000 combinations
+  // one request counts (src/inventory/inventory-aggregation.ts); the first 100 instances reach it exactly.
+  let server: ServerProcess
+  let ssm: SSMClient
+  before(async () => {
+    server = await startServerProcess()
+    ssm = sdkClient(server.url)
+    for (let n = 1; n <= 101; n++) {
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(n), Items: [
+        item('Custom:Serials', Array.from({ length: 1000 }, (_, e) => ({ Serial: `s-${n}-${e}`, Batch: n === 101 ? 'late' : 'early' }))),
+      ] }))
+    }
+  })
+  after(async () => {
+    ssm.destroy()
+    await server.stop()
+    removeDir(server.dataDir)
+  })
+
+  it('refuses to count more than 100,000 combinations, saying how to narrow them, and counts up to that many', async () => {
+    await rejects(ssm.send(new GetInventoryCommand({ Aggregators: [{ Expression: 'Custom:Serials.Serial' }] })), 'InvalidAggregatorException', /more than 100000 combinations of values; narrow them with Filters/)
+    // Over several paths together too: 2 + 101,000.
+    await rejects(ssm.send(new GetInventoryCommand({ Aggregators: [{ Expression: 'Custom:Serials.Batch' }, { Expression: 'Custom:Serials.Serial' }] })), 'InvalidAggregatorException')
+    const early = await ssm.send(new GetInventoryCommand({
+      Filters: [{ Key: 'Custom:Serials.Batch', Values: ['early'], Type: 'Equal' }],
+      Aggregators: [{ Expression: 'Custom:Serials.Serial' }],
+    }))
+    const counted = early.Entities![0].Data!['Custom:Serials'].Content!
+    assert.equal(counted.length, 100_000)
+    assert.ok(counted.every((row) => row.Count === '1'))
+  })
+})

@@ -236,6 +236,8 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
           { source: 'item', typeName: 'Custom:Q', attribute: 'App' },
         ])
         assert.deepEqual(nested.map((r) => [...r.values, r.instances]), [['Linux', 'a', 1], ['Linux', 'b', 1], ['Linux', 'c', 1], ['Windows', 'a', 1]])
+        // With a limit, the first combinations in order.
+        assert.deepEqual(await store.aggregate(Q, { conditions: [] }, [{ source: 'item', typeName: 'Custom:Q', attribute: 'App' }], 2), [{ values: ['a'], instances: 2 }, { values: ['b'], instances: 1 }])
         assert.deepEqual(await store.countGroup(Q, { conditions: [] }, [item('App', 'Equal', ['a'])]), { total: 3, matching: 2 })
         assert.deepEqual(await store.countGroup(Q, { conditions: [item('Size', 'Exists', ['x'])] }, [item('App', 'Equal', ['b'])]), { total: 2, matching: 1 })
       })

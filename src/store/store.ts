@@ -231,9 +231,10 @@ export interface Store {
   /**
    * Distinct-instance counts per combination of the keys' values over the instances of the
    * query. Keys of the same item type read the same entry; an instance contributes once
-   * per combination. Combinations where a key has no value are left out. Ordered by values.
+   * per combination. Combinations where a key has no value are left out. Ordered by values;
+   * with `limit`, the first `limit` combinations only.
    */
-  aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]>
+  aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[], limit?: number): Promise<AggregationRow[]>
   /** How many instances of the query there are, and how many of them also match `group`. */
   countGroup(p: Partition, query: InstanceQuery, group: AttributeCondition[]): Promise<{ total: number; matching: number }>
 

@@ -60,7 +60,7 @@ export function queryInstancesSql(account: string, region: string, query: Instan
   return { text, values: params.values }
 }
 
-export function aggregateSql(account: string, region: string, query: InstanceQuery, keys: AggregationKey[]): { text: string; values: unknown[] } {
+export function aggregateSql(account: string, region: string, query: InstanceQuery, keys: AggregationKey[], limit?: number): { text: string; values: unknown[] } {
   const params = new Params()
   const aliases = new Map<string, number>()
   const joins: string[] = []
@@ -82,7 +82,7 @@ export function aggregateSql(account: string, region: string, query: InstanceQue
       SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
       WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}
     ) combinations WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
-    GROUP BY ${names.join(', ')} ORDER BY ${names.map((n) => `${n} COLLATE "C"`).join(', ')}`
+    GROUP BY ${names.join(', ')} ORDER BY ${names.map((n) => `${n} COLLATE "C"`).join(', ')}${limit === undefined ? '' : ` LIMIT ${params.add(limit)}`}`
   return { text, values: params.values }
 }
 

@@ -954,8 +954,8 @@ export class PostgresStore implements Store {
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   }
 
-  async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]> {
-    const sql = aggregateSql(p.account, p.region, query, keys)
+  async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[], limit?: number): Promise<AggregationRow[]> {
+    const sql = aggregateSql(p.account, p.region, query, keys, limit)
     const rows = (await this.fleetQueries.run(() => this.query({ text: sql.text, values: sql.values, rowMode: 'array' }))).rows as unknown[][]
     return rows.map((row) => ({ values: row.slice(0, keys.length).map(String), instances: Number(row[keys.length]) }))
   }

@@ -180,7 +180,7 @@ export class SqliteInventoryQueries {
     return this.statement(sql).all(params.values) as InstanceRow[]
   }
 
-  aggregate(account: string, region: string, query: InstanceQuery, keys: AggregationKey[]): AggregationRow[] {
+  aggregate(account: string, region: string, query: InstanceQuery, keys: AggregationKey[], limit?: number): AggregationRow[] {
     const params = new Params()
     const exactKeys = this.exactKeys(account, region)
     const aliases = new Map<string, number>()
@@ -203,7 +203,7 @@ export class SqliteInventoryQueries {
         SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
         WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params, exactKeys)}
       ) WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
-      GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}`
+      GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}${limit === undefined ? '' : ` LIMIT ${params.add(limit)}`}`
     const rows = this.statement(sql).raw(true).all(params.values) as unknown[][]
     return rows.map((row) => ({ values: row.slice(0, keys.length).map(String), instances: Number(row[keys.length]) }))
   }

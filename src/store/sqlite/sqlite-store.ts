@@ -471,9 +471,9 @@ export class SqliteStore implements Store {
     return this.queries.inventoryPage(p.account, p.region, query, afterInstanceId ?? '', limit, typeName, contentBudgetChars)
   }
 
-  async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[]): Promise<AggregationRow[]> {
-    if (this.queryThreads) return this.queryThreads.run('aggregate', p.account, p.region, query, keys)
-    return this.queries.aggregate(p.account, p.region, query, keys)
+  async aggregate(p: Partition, query: InstanceQuery, keys: AggregationKey[], limit?: number): Promise<AggregationRow[]> {
+    if (this.queryThreads) return this.queryThreads.run('aggregate', p.account, p.region, query, keys, limit)
+    return this.queries.aggregate(p.account, p.region, query, keys, limit)
   }
 
   async countGroup(p: Partition, query: InstanceQuery, group: AttributeCondition[]): Promise<{ total: number; matching: number }> {

@@ -244,7 +244,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     })
 
     describe('a GetInventory page past its content budget', () => {
-      const B = { account: '444444444444', region: 'eu-west-1' }
+      const B = { account: '191919191919', region: 'eu-west-1' }
       /** An item whose content is exactly `chars` characters of JSON. */
       const sized = (instanceId: string, typeName: string, chars: number): NewItem => ({
         instanceId, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([{ V: 'x'.repeat(chars - 10) }]), entryCount: 1,

@@ -95,7 +95,7 @@ export const settings: Setting[] = [
   },
   {
     flag: 'database-query-timeout-ms', env: 'SSM_INVENTORY_DATABASE_QUERY_TIMEOUT_MS', default: '60000',
-    help: 'PostgreSQL: how long a query may go unanswered before its call fails and its connection is closed (a database behind a network partition never hangs a call); migrations at start are exempt',
+    help: 'how long a query may run or go unanswered before its call fails: on PostgreSQL every query (its connection is then closed, so a database behind a network partition never hangs a call; migrations at start are exempt), on SQLite the GetInventory queries of the query threads (the thread is stopped with it)',
     apply: (c, v) => (c.databaseQueryTimeoutMs = integer('database-query-timeout-ms', v, 1)),
   },
   {

@@ -70,7 +70,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const verifier = credentialsFile === undefined ? undefined : new SigV4Authenticator(loadAccessKeys(credentialsFile), () => clock.now().getTime())
   const authenticator: Authenticator = verifier ?? new OpenAuthenticator()
   const store: Store = config.databaseUrl === undefined
-    ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite'), queryThreads: config.queryThreads })
+    ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite'), queryThreads: config.queryThreads, queryTimeoutMs: config.databaseQueryTimeoutMs })
     : await openPostgresStore({
       url: config.databaseUrl,
       connectTimeoutMs: config.databaseConnectTimeoutMs,

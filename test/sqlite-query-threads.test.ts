@@ -10,7 +10,7 @@ import type { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { SqliteQueryThreads } from '../src/store/sqlite/sqlite-query-threads.js'
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
-import type { AttributeCondition } from '../src/store/store.js'
+import { StoreUnavailableError, type AttributeCondition } from '../src/store/store.js'
 import { instanceId } from './support/clients.js'
 import { removeDir, tempDataDir } from './support/server-process.js'
 
@@ -60,6 +60,35 @@ describe('SQLite query threads', () => {
     const page = await query()
     assert.deepEqual(page.instances.map((i) => i.instanceId), [instanceId(1)])
     assert.notEqual((threads as unknown as { threads: { worker: Worker }[] }).threads[0].worker, thread.worker)
+  })
+
+  it('stop a query past its time limit with its thread, and run the queries queued behind it on a new one', async () => {
+    // One item of 300,000 distinct names: aggregating them takes over a second here.
+    const store = openSqliteStore({ path, queryThreads: 0 })
+    const names = JSON.stringify(Array.from({ length: 300_000 }, (_, n) => ({ Name: `n${n}` })))
+    await store.putInventory(P, instanceId(2), ['Custom:Many'], () => ({
+      instance: { status: 'Active', details: {} },
+      types: [{ typeName: 'Custom:Many', version: '1.0', attributes: [{ Name: 'Name', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+      subTypes: [],
+      items: [{ instanceId: instanceId(2), typeName: 'Custom:Many', schemaVersion: '1.0', captureTime: CAPTURE, contentJson: names, entryCount: 300_000 }],
+    }), 1)
+    await store.close()
+    const threads = new SqliteQueryThreads(path, 1, undefined, 300)
+    after(() => threads.close())
+    const [runaway, queued] = [
+      threads.run('aggregate', P.account, P.region, { conditions: [] }, [{ source: 'item', typeName: 'Custom:Many', attribute: 'Name' }]),
+      threads.run('countGroup', P.account, P.region, { conditions: [] }, []),
+    ]
+    const [thread] = (threads as unknown as { threads: { worker: Worker }[] }).threads
+    const error = await runaway.then(() => undefined, (e: unknown) => e)
+    assert.ok(error instanceof StoreUnavailableError, String(error))
+    assert.equal(error.timedOut, true)
+    assert.equal(error.message, 'a GetInventory query ran past 300 ms and was stopped')
+    assert.deepEqual(await queued, { total: 2, matching: 2 })
+    const [replacement] = (threads as unknown as { threads: { worker: Worker }[] }).threads
+    assert.notEqual(replacement.worker, thread.worker)
+    // Quick queries are not stopped, the first on a new thread included (its start-up is not counted).
+    assert.deepEqual(await threads.run('aggregate', P.account, P.region, { conditions: [] }, [{ source: 'item', typeName: 'Custom:T', attribute: 'Name' }]), [{ values: ['a'], instances: 1 }])
   })
 
   it('fail every query after close', async () => {

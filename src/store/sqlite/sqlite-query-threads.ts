@@ -10,9 +10,17 @@
  * Threads start with the first query and are replaced when one fails. Reports in flight are
  * counted in `state`, shared with the checkpointer, which may ask for new ones to be held
  * for a moment so that the WAL can start over (sqlite-checkpointer.ts).
+ *
+ * A query that runs past its time limit is stopped with its thread (SQLite offers no other
+ * way to stop it from here) and its call fails as the database not answering in time, as a
+ * PostgreSQL statement timeout does. Without a limit, one runaway report held the thread (the
+ * reports behind it waited) and its old snapshot kept the WAL from starting over; a client's
+ * retries after its own timeout (boto3: 60 s) then queued the same report again behind it.
+ * The queries waiting on that thread go on on another.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import { StoreUnavailableError } from '../store.js'
 import { READS_HELD, READS_IN_FLIGHT, sharedWalState } from './sqlite-checkpointer.js'
 import { registerInventoryFunctions, SqliteInventoryQueries } from './sqlite-inventory-query.js'
 
@@ -35,15 +43,22 @@ interface QueryRequest {
 type QueryReply =
   | { id: number; result: unknown }
   | { id: number; error: { message: string; stack?: string; sqliteCode?: string } }
+  /** The thread has opened its connection: the time limit of its first query counts from here, not its start-up. */
+  | { ready: true }
 
 interface Pending {
+  request: QueryRequest
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
 
 interface QueryThread {
   worker: Worker
+  /** In the order sent: the thread runs them one after the other, the first now. */
   pending: Map<number, Pending>
+  ready: boolean
+  /** Stops the query running now once it has run past the time limit. */
+  timer?: NodeJS.Timeout
 }
 
 /** How long queries may stay held if the checkpointer never says they may go (it failed, say). */
@@ -57,7 +72,13 @@ export class SqliteQueryThreads {
   private held: (() => void)[] = []
   private heldTimer: NodeJS.Timeout | undefined
 
-  constructor(private readonly path: string, private readonly size: number, private readonly state: Int32Array = sharedWalState()) {
+  constructor(
+    private readonly path: string,
+    private readonly size: number,
+    private readonly state: Int32Array = sharedWalState(),
+    /** How long one query may run before it is stopped with its thread. */
+    private readonly queryTimeoutMs = 60_000,
+  ) {
     if (size < 1) throw new Error('SqliteQueryThreads needs at least one thread')
   }
 
@@ -77,21 +98,53 @@ export class SqliteQueryThreads {
       })
     }
     const done = () => Atomics.sub(this.state, READS_IN_FLIGHT, 1)
+    return new Promise((resolve, reject) => {
+      const pending: Pending = {
+        request: { id: this.nextId++, call, args },
+        resolve: (value) => (done(), resolve(value as ReturnType<SqliteInventoryQueries[C]>)),
+        reject: (error) => (done(), reject(error)),
+      }
+      this.dispatch(pending)
+    })
+  }
+
+  /** Sends a query to the least busy thread. */
+  private dispatch(pending: Pending): void {
     let thread: QueryThread
     try {
       thread = this.leastBusy()
     } catch (error) {
-      done()
-      return Promise.reject(error)
+      pending.reject(error)
+      return
     }
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      thread.pending.set(id, {
-        resolve: (value) => (done(), resolve(value as ReturnType<SqliteInventoryQueries[C]>)),
-        reject: (error) => (done(), reject(error)),
-      })
-      thread.worker.postMessage({ id, call, args } satisfies QueryRequest)
-    })
+    thread.pending.set(pending.request.id, pending)
+    thread.worker.postMessage(pending.request)
+    if (thread.pending.size === 1) this.timeRunningQuery(thread)
+  }
+
+  /** Starts the time limit of the query the thread runs now, if any (each query's counts from when the one before it ended). */
+  private timeRunningQuery(thread: QueryThread): void {
+    clearTimeout(thread.timer)
+    thread.timer = undefined
+    const running: Pending | undefined = thread.pending.values().next().value
+    if (thread.ready && running) thread.timer = setTimeout(() => this.stopRunaway(thread, running), this.queryTimeoutMs)
+  }
+
+  /**
+   * A query past its time limit: its thread is stopped (the only way to stop the query), the
+   * call fails, and the queries that were waiting behind it go to another thread.
+   */
+  private stopRunaway(thread: QueryThread, runaway: Pending): void {
+    if (thread.pending.get(runaway.request.id) !== runaway) return
+    clearTimeout(thread.timer)
+    const index = this.threads.indexOf(thread)
+    if (index >= 0) this.threads.splice(index, 1)
+    const waiting = [...thread.pending.values()].filter((p) => p !== runaway)
+    thread.pending.clear()
+    void thread.worker.terminate()
+    runaway.reject(new StoreUnavailableError(`a GetInventory query ran past ${this.queryTimeoutMs} ms and was stopped`, true))
+    if (!this.closed) for (const pending of waiting) this.dispatch(pending)
+    else for (const pending of waiting) pending.reject(new Error('the store is closed'))
   }
 
   /** The checkpointer no longer holds new reports: the held ones go. */
@@ -114,18 +167,25 @@ export class SqliteQueryThreads {
     const worker = new Worker(new URL(import.meta.url), { workerData: { role: ROLE, path: this.path } satisfies QueryThreadData })
     // Idle threads must not keep the process alive; a pending query holds its caller's promise, not the thread.
     worker.unref()
-    const thread: QueryThread = { worker, pending: new Map() }
+    const thread: QueryThread = { worker, pending: new Map(), ready: false }
     this.threads.push(thread)
     let failure: Error | undefined
     worker.on('message', (reply: QueryReply) => {
+      if ('ready' in reply) {
+        thread.ready = true
+        this.timeRunningQuery(thread)
+        return
+      }
       const pending = thread.pending.get(reply.id)
       if (!pending) return
       thread.pending.delete(reply.id)
+      this.timeRunningQuery(thread)
       if ('result' in reply) pending.resolve(reply.result)
       else pending.reject(errorOf(reply.error))
     })
     worker.on('error', (error: Error) => (failure = error))
     worker.once('exit', (code) => {
+      clearTimeout(thread.timer)
       const index = this.threads.indexOf(thread)
       if (index >= 0) this.threads.splice(index, 1)
       const error = new Error(`a SQLite query thread stopped (exit code ${code})${failure ? `: ${failure.message}` : ''}`, { cause: failure })
@@ -156,6 +216,7 @@ function runQueryThread(data: QueryThreadData): void {
   db.pragma('query_only = ON')
   registerInventoryFunctions(db)
   const queries = new SqliteInventoryQueries(db)
+  parentPort!.postMessage({ ready: true } satisfies QueryReply)
   parentPort!.on('message', ({ id, call, args }: QueryRequest) => {
     let reply: QueryReply
     try {

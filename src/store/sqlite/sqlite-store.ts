@@ -54,6 +54,8 @@ export interface SqliteStoreOptions {
    * the calling thread, as a ':memory:' database always does.
    */
   queryThreads?: number
+  /** How long one of those queries may run before it is stopped and its call fails (default 60 s). */
+  queryTimeoutMs?: number
 }
 
 interface ItemRow {
@@ -91,7 +93,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (options.path === ':memory:') return new SqliteStore(db)
   const walState = sharedWalState()
   const threads = options.queryThreads ?? 1
-  const queryThreads = threads > 0 ? new SqliteQueryThreads(options.path, threads, walState) : undefined
+  const queryThreads = threads > 0 ? new SqliteQueryThreads(options.path, threads, walState, options.queryTimeoutMs) : undefined
   const checkpointer = startCheckpointer(options.path, {
     intervalMs: options.checkpointIntervalMs ?? 200,
     walLimitBytes: options.walLimitBytes ?? WAL_LIMIT_BYTES,

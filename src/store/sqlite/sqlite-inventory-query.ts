@@ -20,7 +20,18 @@ import { visibleItemJoin } from '../visible-item-sql.js'
 export function registerInventoryFunctions(db: Database.Database): void {
   db.function('inv_compare', { deterministic: true }, (value: unknown, other: unknown) =>
     value === null || other === null ? null : compareInventoryValues(String(value), String(other)))
+  // Given the instance so that SQLite calls it once per instance row (a term of no column would be evaluated once).
+  db.function('inv_yield_point', { deterministic: false }, (instanceId: unknown) => (void instanceId, 1))
 }
+
+/**
+ * A term the fleet queries evaluate once per instance they scan: a call into JavaScript, which
+ * fails once the thread running the query is being terminated (sqlite-query-threads.ts stops a
+ * query past its time limit so). SQLite's own work between two such calls is one instance's
+ * items; without them a terminated thread's query ran on to its end. better-sqlite3 offers no
+ * sqlite3_interrupt or progress handler to do it otherwise.
+ */
+const YIELD_POINT = 'inv_yield_point(inst.instance_id)'
 
 /** instance_id, type_name, schema_version, capture_time, content_hash, content, context, seq */
 type PageItemRow = [string, string, string, string, string | null, string, string | null, number]
@@ -174,7 +185,7 @@ export class SqliteInventoryQueries {
     const params = new Params()
     const exactKeys = this.exactKeys(account, region)
     const sql = `SELECT inst.instance_id, inst.status, inst.details, inst.first_seen, inst.last_seen FROM instances inst
-      WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND inst.instance_id > ${params.add(after)}
+      WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND inst.instance_id > ${params.add(after)} AND ${YIELD_POINT}
         AND ${conditionsSql(query.conditions, params, exactKeys)}
       ORDER BY inst.instance_id LIMIT ${params.add(limit)}`
     return this.statement(sql).all(params.values) as InstanceRow[]
@@ -201,7 +212,7 @@ export class SqliteInventoryQueries {
     const names = keys.map((_, index) => `v${index}`)
     const sql = `SELECT ${names.join(', ')}, COUNT(DISTINCT id) AS n FROM (
         SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
-        WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params, exactKeys)}
+        WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${YIELD_POINT} AND ${conditionsSql(query.conditions, params, exactKeys)}
       ) WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
       GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}${limit === undefined ? '' : ` LIMIT ${params.add(limit)}`}`
     const rows = this.statement(sql).raw(true).all(params.values) as unknown[][]
@@ -212,7 +223,7 @@ export class SqliteInventoryQueries {
     const params = new Params()
     const exactKeys = this.exactKeys(account, region)
     const sql = `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN ${conditionsSql(group, params, exactKeys)} THEN 1 ELSE 0 END), 0) AS matching
-      FROM instances inst WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params, exactKeys)}`
+      FROM instances inst WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${YIELD_POINT} AND ${conditionsSql(query.conditions, params, exactKeys)}`
     return this.statement(sql).get(params.values) as { total: number; matching: number }
   }
 }

@@ -1,0 +1,724 @@
+/**
+ * `npm run bench`: figures for the core service and the deletion lifecycle, each beside a
+ * baseline measured in the same run on the same machine.
+ *
+ *  1. trivial-operation rate: GetInventorySchema on an empty store vs a bare node:http server
+ *     that does JSON.parse and a small JSON reply (same load generator, same concurrency);
+ *  2. PutInventory ingest (2,000 instances x 100 entries) vs raw better-sqlite3 inserts of the
+ *     same documents, one transaction per document as each put is;
+ *  3. deletion of 1,000,000 entries (10,000 instances x 100) vs a raw better-sqlite3 delete of
+ *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during three
+ *     such deletions (their calls pooled) vs idle; the server's peak RSS during the deletion.
+ *  7. PostgreSQL: ingest and deletion with one and two nodes beside raw pg writes (medians of 3);
+ *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
+ *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
+ *  5. SigV4 verification: the trivial-operation rate with verification on beside off;
+ *  4. GetInventory over a fleet of 10,000 instances x 5 types x 20 entries: one 50-entity
+ *     page vs JSON-serialising the same page from memory; a filtered query and an
+ *     aggregation over the whole fleet; the server's peak RSS meanwhile.
+ *
+ * Nothing here is asserted: the machine is shared and noisy. Read the ratios.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { DeleteInventoryCommand, DescribeInventoryDeletionsCommand, GetInventoryCommand, GetInventorySchemaCommand, ListInventoryEntriesCommand, PutInventoryCommand, SSMClient, } from '@aws-sdk/client-ssm';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { awsCli, instanceId } from '../test/support/clients.js';
+import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from '../test/support/postgres.js';
+import { removeDir, startServerProcess, tempDataDir } from '../test/support/server-process.js';
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const CAPTURE = '2026-11-01T10:00:00Z';
+function call(url, target, body, extraHeaders = {}) {
+    return new Promise((resolve, reject) => {
+        const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${target}`, 'content-length': String(Buffer.byteLength(body)), ...extraHeaders };
+        const req = request(url, { method: 'POST', agent, headers }, (res) => {
+            let data = '';
+            res.setEncoding('utf8');
+            res.on('data', (c) => (data += c));
+            const timing = /dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, serverMs: timing ? Number(timing[1]) : NaN }));
+        });
+        req.on('error', reject);
+        req.end(body);
+    });
+}
+/** Requests per second with `concurrency` clients looping for `seconds`. */
+async function rate(url, target, body, seconds, concurrency = 16, headers = {}) {
+    let count = 0;
+    const end = Date.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (Date.now() < end) {
+            const r = await call(url, target, body, headers);
+            if (r.status !== 200)
+                throw new Error(`${target}: ${r.status} ${r.body}`);
+            count++;
+        }
+    }));
+    return count / seconds;
+}
+function bareServer() {
+    const source = `
+    const http = require('node:http')
+    const server = http.createServer((req, res) => {
+      const chunks = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        const input = JSON.parse(Buffer.concat(chunks).toString() || '{}')
+        const body = JSON.stringify({ Schemas: [], echo: typeof input })
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(body) })
+        res.end(body)
+      })
+    })
+    server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port))`;
+    const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+    return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ url: String(d).trim(), child })));
+}
+function content(entries) {
+    return Array.from({ length: entries }, (_, i) => ({ Name: `package-${i}`, Version: `1.${i}.0`, Arch: 'x86_64', Publisher: 'Example Corp' }));
+}
+/**
+ * A lean HTTP/1.1 keep-alive load generator: pre-built request bytes written to raw
+ * sockets, responses read by Content-Length. The load generator shares the machine's two
+ * cores with the server; node:http's client would take half a core of them. Each of the
+ * `connections` sockets sends what `nextRequest` gives until it gives nothing; every answer
+ * must be 200. Resolves with the number of answers.
+ */
+async function drive(url, connections, nextRequest) {
+    const { hostname, port } = new URL(url);
+    let answered = 0;
+    await Promise.all(Array.from({ length: connections }, () => new Promise((resolve, reject) => {
+        const socket = connect(Number(port), hostname);
+        let pending = Buffer.alloc(0);
+        const send = () => {
+            const request = nextRequest();
+            if (request === undefined) {
+                socket.end();
+                resolve();
+                return;
+            }
+            socket.write(request);
+        };
+        socket.setNoDelay(true);
+        socket.on('data', (chunk) => {
+            pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+            const headerEnd = pending.indexOf('\r\n\r\n');
+            if (headerEnd < 0)
+                return;
+            const head = pending.subarray(0, headerEnd).toString();
+            const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+            if (pending.length < headerEnd + 4 + length)
+                return;
+            if (!head.startsWith('HTTP/1.1 200')) {
+                reject(new Error(`${head} ${pending.subarray(headerEnd + 4, headerEnd + 4 + length)}`));
+                return;
+            }
+            pending = pending.subarray(headerEnd + 4 + length);
+            answered++;
+            send();
+        });
+        socket.on('error', reject);
+        socket.on('connect', send);
+    })));
+    return answered;
+}
+/** Seconds to send `count` calls of one operation, bodies from `bodyOf(1..count)`. */
+async function blast(url, target, bodyOf, count, connections = 16) {
+    const { hostname } = new URL(url);
+    let next = 1;
+    const started = performance.now();
+    await drive(url, connections, () => {
+        if (next > count)
+            return undefined;
+        const body = bodyOf(next++);
+        return `POST / HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.${target}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    });
+    return (performance.now() - started) / 1000;
+}
+/** Requests per second for `seconds`, replaying one pre-built request. */
+async function replayRate(url, request, seconds, connections = 16) {
+    const bytes = Buffer.from(request);
+    const end = performance.now() + seconds * 1000;
+    return (await drive(url, connections, () => (performance.now() < end ? bytes : undefined))) / seconds;
+}
+async function ingest(url, typeName, instances, entries, firstInstance = 1) {
+    const items = JSON.stringify([{ TypeName: typeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(entries) }]);
+    return blast(url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(firstInstance + n - 1)}","Items":${items}}`, instances);
+}
+function rawDatabase(path) {
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, account TEXT, region TEXT, instance_id TEXT, type_name TEXT, content TEXT, seq INTEGER,
+    UNIQUE (account, region, instance_id, type_name)); CREATE INDEX items_by_type ON items (account, region, type_name, seq);`);
+    return db;
+}
+function rawIngest(db, instances, entries, firstInstance = 1) {
+    const insert = db.prepare(`INSERT INTO items (account, region, instance_id, type_name, content, seq) VALUES ('000000000000', 'us-east-1', ?, 'Custom:Bench', ?, ?)`);
+    const one = db.transaction((id, doc) => insert.run(instanceId(id), doc, id));
+    const docs = content(entries);
+    const started = performance.now();
+    for (let id = firstInstance; id < firstInstance + instances; id++)
+        one(id, JSON.stringify(docs));
+    return (performance.now() - started) / 1000;
+}
+function p99(samples) {
+    const sorted = [...samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+}
+async function latencies(url, deletionId, until) {
+    const describe = [];
+    const list = [];
+    const describeBody = JSON.stringify({ DeletionId: deletionId });
+    const listBody = JSON.stringify({ InstanceId: instanceId(1), TypeName: 'Custom:Probe', MaxResults: 50 });
+    while (!until()) {
+        let t = performance.now();
+        await call(url, 'DescribeInventoryDeletions', describeBody);
+        describe.push(performance.now() - t);
+        t = performance.now();
+        await call(url, 'ListInventoryEntries', listBody);
+        list.push(performance.now() - t);
+    }
+    return { describe, list };
+}
+/** User plus system CPU seconds a process has used, all threads (from /proc, in clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+function rssMiB(pid) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+async function benchTrivial() {
+    const server = await startServerProcess();
+    const bare = await bareServer();
+    try {
+        await rate(server.url, 'GetInventorySchema', '{}', 1);
+        await rate(bare.url, 'GetInventorySchema', '{}', 1);
+        const ours = await rate(server.url, 'GetInventorySchema', '{}', 4);
+        const baseline = await rate(bare.url, 'GetInventorySchema', '{}', 4);
+        console.log(`1. trivial operation (GetInventorySchema, empty store, 16 clients, keep-alive)`);
+        console.log(`   ssm-inventory ${fmt(ours)} req/s | bare node:http ${fmt(baseline)} req/s | ratio ${fmt(ours / baseline, 2)} (target >= 0.7)`);
+    }
+    finally {
+        bare.child.kill();
+        await server.stop();
+        removeDir(server.dataDir);
+    }
+}
+/** The same signed request to a server that verifies signatures and to one that does not. */
+async function benchAuthentication() {
+    const key = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-000000001' };
+    const keysDir = tempDataDir();
+    const keysFile = join(keysDir, 'keys.json');
+    writeFileSync(keysFile, JSON.stringify([{ ...key, accountId: '123456789012' }]));
+    const open = await startServerProcess();
+    const verifying = await startServerProcess({ args: ['--credentials-file', keysFile] });
+    try {
+        // SigV4 has no nonce: one request signed now stays valid for 15 minutes, so the load
+        // generator replays it and spends nothing on signing.
+        const { host } = new URL(verifying.url);
+        const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'ssm', sha256: Hash.bind(null, 'sha256') });
+        const signed = await signer.sign(new HttpRequest({
+            method: 'POST', protocol: 'http:', hostname: host, path: '/',
+            headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetInventorySchema' }, body: '{}',
+        }));
+        const headerLines = Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host').map(([name, value]) => `${name}: ${value}\r\n`).join('');
+        const requestTo = (url) => `POST / HTTP/1.1\r\nHost: ${new URL(url).host}\r\n${headerLines}Content-Length: 2\r\n\r\n{}`;
+        // Both servers get the request signed for the verifying one: the open one ignores the signature.
+        const signedRequest = requestTo(verifying.url);
+        await replayRate(verifying.url, signedRequest, 1);
+        await replayRate(open.url, signedRequest, 1);
+        // The machine's noise is larger than the difference measured: alternate short rounds and
+        // compare each round with its neighbour (paired), then take the median of those costs.
+        const on = [];
+        const off = [];
+        const costs = [];
+        // Beside the rates, the server's own CPU time per request (all its threads, from /proc):
+        // what verification adds to the server, whatever the load generator does to the machine.
+        const cpu = { on: { seconds: 0, requests: 0 }, off: { seconds: 0, requests: 0 } };
+        const measured = async (server, side) => {
+            const before = cpuSeconds(server.child.pid);
+            const perSecond = await replayRate(server.url, signedRequest, 1.5);
+            cpu[side].seconds += cpuSeconds(server.child.pid) - before;
+            cpu[side].requests += perSecond * 1.5;
+            return perSecond;
+        };
+        for (let round = 0; round < 9; round++) {
+            const first = round % 2 === 0;
+            const a = await measured(first ? verifying : open, first ? 'on' : 'off');
+            const b = await measured(first ? open : verifying, first ? 'off' : 'on');
+            const [withAuth, without] = first ? [a, b] : [b, a];
+            on.push(withAuth);
+            off.push(without);
+            costs.push(1 - withAuth / without);
+        }
+        const cpuOn = (cpu.on.seconds / cpu.on.requests) * 1e6;
+        const cpuOff = (cpu.off.seconds / cpu.off.requests) * 1e6;
+        console.log(`5. SigV4 verification (GetInventorySchema, one signed request replayed on 16 raw keep-alive sockets, 9 alternating pairs of 1.5 s rounds)`);
+        console.log(`   verification on ${fmt(median(on))} req/s | off ${fmt(median(off))} req/s (medians) | cost ${fmt(median(costs) * 100, 1)} % (median of the paired rounds; range ${fmt(Math.min(...costs) * 100, 1)} to ${fmt(Math.max(...costs) * 100, 1)} %) (target < 15 %)`);
+        console.log(`   server CPU per request: ${fmt(cpuOn, 1)} µs verifying | ${fmt(cpuOff, 1)} µs not verifying | verification adds ${fmt((cpuOn / cpuOff - 1) * 100, 1)} % of the server's work`);
+    }
+    finally {
+        await open.stop();
+        await verifying.stop();
+        removeDir(open.dataDir);
+        removeDir(verifying.dataDir);
+        removeDir(keysDir);
+    }
+}
+async function benchIngest() {
+    const instances = 2000;
+    const entries = 100;
+    const server = await startServerProcess();
+    const rawDir = tempDataDir();
+    try {
+        // Both sides warm up (JIT, caches, file growth) on other rows first, then run three
+        // times (a new type each time, as a fresh load would be); the medians are compared.
+        const runs = 3;
+        await ingest(server.url, 'Custom:Warmup', 500, entries, 100_000);
+        const ours = [];
+        for (let run = 1; run <= runs; run++)
+            ours.push((instances * entries) / (await ingest(server.url, `Custom:Bench${run}`, instances, entries)));
+        const db = rawDatabase(join(rawDir, 'raw.sqlite'));
+        rawIngest(db, 500, entries, 100_000);
+        const raw = [];
+        for (let run = 1; run <= runs; run++)
+            raw.push((instances * entries) / rawIngest(db, instances, entries, run * 10_000));
+        db.close();
+        const list = (xs) => xs.map((x) => fmt(x)).join(', ');
+        console.log(`2. PutInventory ingest, ${fmt(instances)} instances x ${entries} entries of one custom type (16 keep-alive connections, median of ${runs} runs)`);
+        console.log(`   ssm-inventory ${fmt(median(ours))} entries/s (${list(ours)}) | raw better-sqlite3 insert ${fmt(median(raw))} entries/s (${list(raw)}) | ratio ${fmt(median(ours) / median(raw), 2)} (target >= 0.5)`);
+    }
+    finally {
+        await server.stop();
+        removeDir(server.dataDir);
+        removeDir(rawDir);
+    }
+}
+/** Deletes a type and follows it to Complete, with `probes` latency loops running meanwhile. */
+async function deleteAndWatch(server, typeName, probes) {
+    const pid = server.child.pid;
+    let rssPeak = rssMiB(pid);
+    const rssBefore = rssPeak;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(pid))), 10);
+    const started = performance.now();
+    const response = JSON.parse((await call(server.url, 'DeleteInventory', JSON.stringify({ TypeName: typeName }))).body);
+    let complete = false;
+    let serverSeconds = 0;
+    const busy = Array.from({ length: probes }, () => latencies(server.url, response.DeletionId, () => complete));
+    while (!complete) {
+        const status = JSON.parse((await call(server.url, 'DescribeInventoryDeletions', JSON.stringify({ DeletionId: response.DeletionId }))).body);
+        const deletion = status.InventoryDeletions[0];
+        complete = deletion.LastStatus === 'Complete';
+        if (complete)
+            serverSeconds = deletion.LastStatusUpdateTime - deletion.DeletionStartTime;
+        else
+            await new Promise((r) => setTimeout(r, 5));
+    }
+    const clientSeconds = (performance.now() - started) / 1000;
+    const samples = await Promise.all(busy);
+    clearInterval(sampler);
+    return { serverSeconds, clientSeconds, describe: samples.flatMap((s) => s.describe), list: samples.flatMap((s) => s.list), rssBefore, rssPeak };
+}
+async function benchDeletion() {
+    const instances = 10_000;
+    const entries = 100;
+    const total = instances * entries;
+    const server = await startServerProcess({ args: ['--max-request-items-bytes', '10000000', '--max-item-bytes', '10000000'] });
+    const rawDir = tempDataDir();
+    try {
+        await call(server.url, 'PutInventory', JSON.stringify({ InstanceId: instanceId(1), Items: [{ TypeName: 'Custom:Probe', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(200) }] }));
+        // (a) throughput, nothing else running.
+        await ingest(server.url, 'Custom:Bench', instances, entries);
+        const alone = await deleteAndWatch(server, 'Custom:Bench', 0);
+        // (b) latency while the same deletion runs, beside the same probes with the worker idle.
+        // One deletion gives ~90 probe calls, whose p99 is nearly their maximum: three deletions'
+        // calls are pooled.
+        const probes = 4;
+        const idle = [];
+        const duringRuns = [];
+        for (let run = 1; run <= 3; run++) {
+            await ingest(server.url, `Custom:Again${run}`, instances, entries);
+            await new Promise((r) => setTimeout(r, 1000));
+            idle.push(...(await Promise.all(Array.from({ length: probes }, () => latencies(server.url, '00000000-0000-0000-0000-000000000000', ((n) => () => n-- <= 0)(100))))));
+            duringRuns.push(await deleteAndWatch(server, `Custom:Again${run}`, probes));
+        }
+        const during = { serverSeconds: median(duringRuns.map((r) => r.serverSeconds)), describe: duringRuns.flatMap((r) => r.describe), list: duringRuns.flatMap((r) => r.list) };
+        // (c) memory with a type a fifth of the size: the worker's memory must not scale with it.
+        await ingest(server.url, 'Custom:Small', instances / 5, entries);
+        const small = await deleteAndWatch(server, 'Custom:Small', 0);
+        const db = rawDatabase(join(rawDir, 'raw.sqlite'));
+        rawIngest(db, instances, entries);
+        const rawStarted = performance.now();
+        db.prepare(`DELETE FROM items WHERE account = '000000000000' AND region = 'us-east-1' AND type_name = 'Custom:Bench'`).run();
+        const rawSeconds = (performance.now() - rawStarted) / 1000;
+        db.close();
+        const idleDescribe = idle.flatMap((s) => s.describe);
+        const idleList = idle.flatMap((s) => s.list);
+        console.log(`3. deletion of ${fmt(total)} entries (${fmt(instances)} instances x ${entries}), default batch size`);
+        console.log(`   (a) ssm-inventory ${fmt(total / alone.serverSeconds)} entries/s (${fmt(alone.serverSeconds, 3)} s from DeletionStartTime to Complete; a poll saw it after ${fmt(alone.clientSeconds, 3)} s) | raw better-sqlite3 DELETE ${fmt(total / rawSeconds)} entries/s | ratio ${fmt(rawSeconds / alone.serverSeconds, 2)} (target >= 0.5)`);
+        console.log(`   (b) with ${probes} clients probing meanwhile (three deletions pooled; each took ~${fmt(during.serverSeconds, 3)} s):`);
+        console.log(`       p99 DescribeInventoryDeletions ${fmt(p99(during.describe), 2)} ms during (${during.describe.length} calls) vs ${fmt(p99(idleDescribe), 2)} ms idle (${idleDescribe.length} calls) | ratio ${fmt(p99(during.describe) / p99(idleDescribe), 2)} (target <= 2)`);
+        console.log(`       p99 ListInventoryEntries (200-entry item, page of 50) ${fmt(p99(during.list), 2)} ms during vs ${fmt(p99(idleList), 2)} ms idle | ratio ${fmt(p99(during.list) / p99(idleList), 2)} (target <= 2)`);
+        console.log(`   (c) server RSS peak during the 1,000,000-entry deletion ${fmt(alone.rssPeak)} MiB (${fmt(alone.rssBefore)} before); during a 200,000-entry deletion ${fmt(small.rssPeak)} MiB (${fmt(small.rssBefore)} before) (target < 256 MiB, not growing with the type)`);
+    }
+    finally {
+        await server.stop();
+        removeDir(server.dataDir);
+        removeDir(rawDir);
+    }
+}
+function fleetBody(n) {
+    const entries = (make) => Array.from({ length: 20 }, (_, i) => make(i));
+    const items = [
+        { TypeName: 'AWS:InstanceInformation', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ PlatformType: n % 3 === 0 ? 'Windows' : 'Linux', PlatformName: 'Amazon Linux', ComputerName: `host-${n}` }] },
+        { TypeName: 'AWS:Application', SchemaVersion: '1.1', CaptureTime: CAPTURE, Content: entries((i) => ({ Name: `app-${(n + i) % 200}`, Version: `${i % 4}.0`, Publisher: 'Example Corp' })) },
+        ...[1, 2, 3, 4].map((t) => ({
+            TypeName: `Custom:Type${t}`, SchemaVersion: '1.0', CaptureTime: CAPTURE,
+            Content: entries((i) => ({ Key: `k${i}`, Value: String((n * 7 + i * t) % 1000), Owner: `team-${(n + t) % 25}` })),
+        })),
+    ];
+    return JSON.stringify({ InstanceId: instanceId(n), Items: items });
+}
+function median(samples) {
+    const sorted = [...samples].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+}
+async function benchGetInventory() {
+    const instances = 10_000;
+    const server = await startServerProcess();
+    try {
+        let next = 1;
+        const loadStarted = performance.now();
+        await Promise.all(Array.from({ length: 16 }, async () => {
+            while (next <= instances) {
+                const r = await call(server.url, 'PutInventory', fleetBody(next++));
+                if (r.status !== 200)
+                    throw new Error(`PutInventory: ${r.status} ${r.body}`);
+            }
+        }));
+        const loadSeconds = (performance.now() - loadStarted) / 1000;
+        const pid = server.child.pid;
+        let peak = rssMiB(pid);
+        const rssBefore = peak;
+        const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20);
+        // Pages at cursors spread over the fleet; the baseline serialises each page's parsed result.
+        const pageTimes = [];
+        const buildTimes = [];
+        const serialiseTimes = [];
+        let token;
+        for (let page = 0; page < 60; page++) {
+            const body = JSON.stringify({ MaxResults: 50, ...(token ? { NextToken: token } : {}) });
+            const t = performance.now();
+            const r = await call(server.url, 'GetInventory', body);
+            const elapsed = performance.now() - t;
+            if (r.status !== 200)
+                throw new Error(`GetInventory: ${r.status} ${r.body}`);
+            const parsed = JSON.parse(r.body);
+            if (page >= 10) {
+                pageTimes.push(elapsed);
+                buildTimes.push(r.serverMs);
+                const s = performance.now();
+                JSON.stringify(parsed);
+                serialiseTimes.push(performance.now() - s);
+            }
+            token = parsed.NextToken;
+        }
+        const bytes = Buffer.byteLength(JSON.stringify(JSON.parse((await call(server.url, 'GetInventory', JSON.stringify({ MaxResults: 50 }))).body)));
+        const timed = async (body) => {
+            const times = [];
+            let result;
+            for (let i = 0; i < 5; i++) {
+                const t = performance.now();
+                const r = await call(server.url, 'GetInventory', JSON.stringify(body));
+                times.push(performance.now() - t);
+                if (r.status !== 200)
+                    throw new Error(`GetInventory: ${r.status} ${r.body}`);
+                result = JSON.parse(r.body);
+            }
+            return { ms: median(times), result };
+        };
+        const filtered = await timed({ MaxResults: 50, Filters: [{ Key: 'Custom:Type3.Value', Values: ['999'], Type: 'Equal' }, { Key: 'AWS:InstanceInformation.PlatformType', Values: ['Linux'] }] });
+        const aggregated = await timed({ Aggregators: [{ Expression: 'AWS:Application.Name', Aggregators: [{ Expression: 'AWS:Application.Version' }] }] });
+        const grouped = await timed({ Aggregators: [{ Groups: [{ Name: 'Owned', Filters: [{ Key: 'Custom:Type1.Owner', Values: ['team-3'] }] }] }] });
+        // Other calls while reports run back to back (on SQLite, the reports run on a query thread).
+        const schemaCallLatencies = async (until) => {
+            const samples = [];
+            while (!until()) {
+                const t = performance.now();
+                const r = await call(server.url, 'GetInventorySchema', JSON.stringify({ TypeName: 'Custom:Type1' }));
+                if (r.status !== 200)
+                    throw new Error(`GetInventorySchema: ${r.status} ${r.body}`);
+                samples.push(performance.now() - t);
+                await sleep(5);
+            }
+            return samples;
+        };
+        const idleEnd = performance.now() + 2000;
+        const idleSchema = await schemaCallLatencies(() => performance.now() > idleEnd);
+        let reports = 0;
+        const reporting = (async () => {
+            for (; reports < 10; reports++) {
+                const r = await call(server.url, 'GetInventory', JSON.stringify({ Aggregators: [{ Expression: 'AWS:Application.Name', Aggregators: [{ Expression: 'AWS:Application.Version' }] }] }));
+                if (r.status !== 200)
+                    throw new Error(`GetInventory: ${r.status} ${r.body}`);
+            }
+        })();
+        const duringSchema = await schemaCallLatencies(() => reports >= 10);
+        await reporting;
+        clearInterval(sampler);
+        console.log(`4. GetInventory over ${fmt(instances)} instances x 5 types x 20 entries (loaded in ${fmt(loadSeconds, 1)} s)`);
+        const build = median(buildTimes);
+        const serialise = median(serialiseTimes);
+        console.log(`   one 50-entity page (${fmt(bytes / 1024)} KiB, medians of 50 pages across the fleet):`);
+        console.log(`     built by the server (request read to response serialised, Server-Timing) ${fmt(build, 2)} ms | JSON.stringify of the same page in memory ${fmt(serialise, 2)} ms | ratio ${fmt(build / serialise, 2)} (target <= 2)`);
+        console.log(`     round trip seen by the client over HTTP: ${fmt(median(pageTimes), 2)} ms (ratio ${fmt(median(pageTimes) / serialise, 2)})`);
+        console.log(`   filtered query (Custom:Type3.Value = 999 AND PlatformType = Linux, first page, ${filtered.result.Entities.length} entities): ${fmt(filtered.ms, 1)} ms`);
+        console.log(`   nested aggregation (AWS:Application.Name x Version, ${aggregated.result.Entities[0].Data['AWS:Application'].Content.length} rows over 200,000 entries): ${fmt(aggregated.ms, 1)} ms`);
+        console.log(`   group count (Custom:Type1.Owner = team-3: ${grouped.result.Entities[0].Data.Owned.Content[0].matchingCount} matching): ${fmt(grouped.ms, 1)} ms`);
+        console.log(`   GetInventorySchema while 10 nested aggregations run back to back: p50 ${fmt(median(duringSchema), 2)} ms, max ${fmt(Math.max(...duringSchema), 1)} ms (${duringSchema.length} calls) | idle p50 ${fmt(median(idleSchema), 2)} ms, max ${fmt(Math.max(...idleSchema), 1)} ms`);
+        console.log(`   server RSS: ${fmt(rssBefore)} MiB after loading, peak ${fmt(peak)} MiB during the queries`);
+    }
+    finally {
+        await server.stop();
+        removeDir(server.dataDir);
+    }
+}
+const BOTO3_SOAK = fileURLToPath(new URL('../../bench/boto3_soak.py', import.meta.url));
+/**
+ * Soak: several minutes of mixed traffic from the three real clients (SDK v3 loops in this
+ * process, a boto3 loop in Python, the AWS CLI every few seconds) while deletions of a large
+ * type run back to back. Prints throughput and p99 per operation, and the server's RSS over
+ * time, which must stay flat.
+ */
+async function benchSoak(seconds) {
+    const server = await startServerProcess();
+    const pid = server.child.pid;
+    const ssm = new SSMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'x' }, maxAttempts: 1 });
+    const latencies = new Map();
+    const errors = new Map();
+    const record = (op, ms) => (latencies.get(op) ?? latencies.set(op, []).get(op)).push(ms);
+    const fail = (code) => errors.set(code, (errors.get(code) ?? 0) + 1);
+    const end = Date.now() + seconds * 1000;
+    const rss = [];
+    const started = Date.now();
+    const sampler = setInterval(() => rss.push({ at: (Date.now() - started) / 1000, mib: rssMiB(pid) }), 1000);
+    const content = Array.from({ length: 40 }, (_, i) => ({ Name: `pkg-${i}`, Version: `2.${i}` }));
+    try {
+        const timed = async (op, send) => {
+            const t = performance.now();
+            try {
+                await send();
+            }
+            catch (error) {
+                fail(`${op} ${error.name}${error.$metadata?.httpStatusCode >= 500 ? ' (5xx)' : ''}`);
+            }
+            record(op, performance.now() - t);
+        };
+        const sdkLoop = async (worker) => {
+            await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(10_000 + worker * 1000), Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] }));
+            for (let n = 0; Date.now() < end; n++) {
+                const instance = instanceId(10_000 + worker * 1000 + (n % 300));
+                const roll = Math.random();
+                if (roll < 0.5)
+                    await timed('PutInventory', () => ssm.send(new PutInventoryCommand({ InstanceId: instance, Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] })));
+                else if (roll < 0.65)
+                    await timed('ListInventoryEntries', () => ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(10_000 + worker * 1000), TypeName: 'Custom:SoakSdk', MaxResults: 20 })));
+                else if (roll < 0.8)
+                    await timed('GetInventory', () => ssm.send(new GetInventoryCommand({ Filters: [{ Key: 'Custom:SoakSdk.Version', Values: ['2.3'] }], MaxResults: 20 })));
+                else if (roll < 0.9)
+                    await timed('GetInventory (aggregation)', () => ssm.send(new GetInventoryCommand({ Aggregators: [{ Expression: 'AWS:InstanceInformation.InstanceStatus' }] })));
+                else
+                    await timed('GetInventorySchema', () => ssm.send(new GetInventorySchemaCommand({})));
+            }
+        };
+        const deletionLoop = async () => {
+            let rounds = 0;
+            const bulk = content.slice(0, 20);
+            while (Date.now() < end) {
+                for (let start = 0; start < 2000 && Date.now() < end; start += 10) {
+                    await Promise.all(Array.from({ length: 10 }, (_, k) => timed('PutInventory (bulk)', () => ssm.send(new PutInventoryCommand({
+                        InstanceId: instanceId(50_000 + start + k), Items: [{ TypeName: 'Custom:SoakBulk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: bulk }],
+                    })))));
+                }
+                let id;
+                await timed('DeleteInventory', async () => (id = (await ssm.send(new DeleteInventoryCommand({ TypeName: 'Custom:SoakBulk' }))).DeletionId));
+                while (id && Date.now() < end) {
+                    let status;
+                    await timed('DescribeInventoryDeletions', async () => (status = (await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId: id }))).InventoryDeletions?.[0]?.LastStatus));
+                    if (status === 'Complete')
+                        break;
+                    await new Promise((r) => setTimeout(r, 100));
+                }
+                rounds++;
+            }
+            return rounds;
+        };
+        const cliLoop = async () => {
+            let calls = 0;
+            while (Date.now() < end - 3000) {
+                const t = performance.now();
+                const result = await awsCli(server.url, ['get-inventory', '--max-items', '20'], { region: 'us-east-1', accessKeyId: '123456789012' });
+                record('GetInventory (AWS CLI)', performance.now() - t);
+                if (result.code !== 0)
+                    fail(`AWS CLI exit ${result.code}`);
+                calls++;
+                await new Promise((r) => setTimeout(r, 3000));
+            }
+            return calls;
+        };
+        const boto3Run = new Promise((resolve, reject) => {
+            execFile('python3', [BOTO3_SOAK, server.url, String(seconds), '70000'], { maxBuffer: 256 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
+                if (error)
+                    reject(new Error(`boto3 soak failed: ${stderr || error.message}`));
+                else
+                    resolve(JSON.parse(stdout));
+            });
+        });
+        const [, deletionRounds, cliCalls, boto] = await Promise.all([Promise.all(Array.from({ length: 6 }, (_, w) => sdkLoop(w))), deletionLoop(), cliLoop(), boto3Run]);
+        for (const [op, samples] of Object.entries(boto.latencies))
+            for (const ms of samples)
+                record(`${op} (boto3)`, ms);
+        for (const [code, n] of Object.entries(boto.errors))
+            errors.set(`boto3 ${code}`, n);
+        const total = [...latencies.values()].reduce((sum, l) => sum + l.length, 0);
+        console.log(`6. soak: ${seconds} s of SDK v3 (6 loops), boto3 (1 loop) and AWS CLI traffic, ${deletionRounds} back-to-back deletions of 2,000 items (${cliCalls} CLI calls)`);
+        console.log(`   ${fmt(total)} calls, ${fmt(total / seconds)} calls/s`);
+        for (const [op, samples] of [...latencies.entries()].sort()) {
+            console.log(`   ${op.padEnd(32)} ${String(samples.length).padStart(7)} calls  p50 ${fmt(median(samples), 1).padStart(7)} ms  p99 ${fmt(p99(samples), 1).padStart(7)} ms`);
+        }
+        console.log(`   errors: ${errors.size === 0 ? 'none' : [...errors.entries()].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+        const step = Math.max(1, Math.floor(rss.length / 12));
+        console.log(`   server RSS (MiB) over time: ${rss.filter((_, i) => i % step === 0).map((r) => `${Math.round(r.at)}s ${fmt(r.mib)}`).join(' | ')}`);
+        const third = Math.max(1, Math.floor(rss.length / 3));
+        const early = Math.max(...rss.slice(0, third).map((r) => r.mib));
+        const late = Math.max(...rss.slice(-third).map((r) => r.mib));
+        console.log(`   peak RSS in the first third ${fmt(early)} MiB, in the last third ${fmt(late)} MiB (flat: growth ${fmt(((late - early) / early) * 100, 1)} %)`);
+    }
+    finally {
+        clearInterval(sampler);
+        ssm.destroy();
+        await server.stop();
+        removeDir(server.dataDir);
+    }
+}
+/**
+ * Ingest and deletion on PostgreSQL, one node and two, beside raw `pg` doing the same writes.
+ * Each figure is the median of three runs (new instances or a new type each time), raw and
+ * ours alternating so that a slow minute of the machine hits both.
+ */
+async function benchPostgres() {
+    const schema = freshSchemaName();
+    const url = schemaUrl(schema);
+    const instances = 2000;
+    const entries = 100;
+    const deletionInstances = 10_000;
+    const runs = 3;
+    const nodeArgs = ['--database-url', url];
+    const [a, b] = await Promise.all([startServerProcess({ args: nodeArgs }), startServerProcess({ args: nodeArgs })]);
+    const rawClient = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await rawClient.connect();
+    try {
+        const items = (typeName) => JSON.stringify([{ TypeName: typeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(entries) }]);
+        const doc = JSON.stringify(content(entries));
+        await rawClient.query(`CREATE TABLE ${schema}.raw_items (LIKE ${schema}.items INCLUDING ALL)`);
+        const rawInsert = async (first, count, typeName) => {
+            const started = performance.now();
+            for (let start = 0; start < count; start += 100) {
+                const values = [];
+                const rows = Array.from({ length: Math.min(100, count - start) }, (_, k) => {
+                    values.push(instanceId(first + start + k), doc, first + start + k);
+                    const i = k * 3;
+                    return `('000000000000', 'us-east-1', $${i + 1}, '${typeName}', '1.0', '${CAPTURE}', $${i + 2}, 100, $${i + 3})`;
+                });
+                await rawClient.query(`INSERT INTO ${schema}.raw_items (account, region, instance_id, type_name, schema_version, capture_time, content, entry_count, seq) VALUES ${rows.join(', ')}`, values);
+            }
+            return (performance.now() - started) / 1000;
+        };
+        const rawDelete = async (typeName) => {
+            const started = performance.now();
+            for (;;) {
+                const result = await rawClient.query(`DELETE FROM ${schema}.raw_items WHERE id IN (SELECT id FROM ${schema}.raw_items WHERE account = '000000000000' AND region = 'us-east-1' AND type_name = '${typeName}' ORDER BY seq LIMIT 1000)`);
+                if ((result.rowCount ?? 0) < 1000)
+                    break;
+            }
+            return (performance.now() - started) / 1000;
+        };
+        // Warm-up: JIT, connections, planner statistics and file growth on both sides.
+        await ingest(a.url, 'Custom:PgWarmup', 300, entries, 5_000_000);
+        await ingest(b.url, 'Custom:PgWarmup', 300, entries, 6_000_000);
+        await rawInsert(7_000_000, 300, 'Custom:RawWarmup');
+        const oneNode = [];
+        const twoNodes = [];
+        const raw = [];
+        for (let run = 0; run < runs; run++) {
+            const base = 1_000_000 * (run + 1);
+            raw.push((instances * entries) / (await rawInsert(base, instances, `Custom:Raw${run}`)));
+            oneNode.push((instances * entries) / (await ingest(a.url, `Custom:PgOne${run}`, instances, entries, base)));
+            // Two nodes: each takes every other instance, 16 connections each.
+            const twoStarted = performance.now();
+            const body = items(`Custom:PgTwo${run}`);
+            await Promise.all([a, b].map((node, k) => blast(node.url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(base + 500_000 + 2 * n + k)}","Items":${body}}`, instances / 2)));
+            twoNodes.push((instances * entries) / ((performance.now() - twoStarted) / 1000));
+        }
+        // Deletion of 1,000,000 entries, three times.
+        const deletions = [];
+        const rawDeletions = [];
+        for (let run = 0; run < runs; run++) {
+            const typeName = `Custom:PgDelete${run}`;
+            const body = items(typeName);
+            const base = 10_000_000 * (run + 1);
+            await Promise.all([a, b].map((node, k) => blast(node.url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(base + 2 * n + k)}","Items":${body}}`, deletionInstances / 2)));
+            await rawInsert(base, deletionInstances, `Custom:RawDelete${run}`);
+            await rawClient.query(`ANALYZE ${schema}.raw_items`);
+            rawDeletions.push(await rawDelete(`Custom:RawDelete${run}`));
+            deletions.push((await deleteAndWatch(a, typeName, 0)).serverSeconds);
+        }
+        const deleted = deletionInstances * entries;
+        const list = (xs) => xs.map((x) => fmt(x)).join(', ');
+        const rates = (seconds) => seconds.map((s) => deleted / s);
+        console.log(`7. PostgreSQL (${new URL(TEST_DATABASE_URL).host}), ${fmt(instances)} instances x ${entries} entries ingested, ${fmt(deleted)} entries deleted (medians of ${runs} runs)`);
+        console.log(`   ingest: one node ${fmt(median(oneNode))} entries/s (${list(oneNode)}), two nodes ${fmt(median(twoNodes))} entries/s (${list(twoNodes)}) | raw pg multi-row INSERT (100 documents per statement) ${fmt(median(raw))} entries/s (${list(raw)}) | ratios ${fmt(median(oneNode) / median(raw), 2)} and ${fmt(median(twoNodes) / median(raw), 2)} (target >= 0.5)`);
+        console.log(`   deletion (two nodes running, one holds the job): ${fmt(median(rates(deletions)))} entries/s (${list(rates(deletions))}) | raw pg batched DELETE (1,000 rows per statement) ${fmt(median(rates(rawDeletions)))} entries/s (${list(rates(rawDeletions))}) | ratio ${fmt(median(rawDeletions) / median(deletions), 2)} (target >= 0.5)`);
+    }
+    finally {
+        await rawClient.end();
+        await Promise.all([a.stop(), b.stop()]);
+        removeDir(a.dataDir);
+        removeDir(b.dataDir);
+        await dropSchema(schema);
+    }
+}
+async function main() {
+    const only = process.argv[2];
+    console.log(`ssm-inventory benchmarks (node ${process.version}); figures beside baselines from the same run\n`);
+    if (!only || only === 'trivial')
+        await benchTrivial();
+    if (!only || only === 'ingest')
+        await benchIngest();
+    if (!only || only === 'deletion')
+        await benchDeletion();
+    if (!only || only === 'get-inventory')
+        await benchGetInventory();
+    if (!only || only === 'auth')
+        await benchAuthentication();
+    if (!only || only === 'postgres')
+        await benchPostgres();
+    // The soak runs minutes: only when asked for (npm run bench -- soak [seconds]).
+    if (only === 'soak')
+        await benchSoak(Number(process.argv[3] ?? 180));
+    agent.destroy();
+}
+await main();
+//# sourceMappingURL=run.js.map

@@ -1,0 +1,52 @@
+/**
+ * `npm run fuzz -- [--count N] [--seed S] [--crash-rounds R]`: starts a server on a fresh
+ * data directory, runs the fuzz harness against it, then the crash harness (R kill points,
+ * default 20), and prints what was tried and found. Exits 1 on any finding.
+ */
+import { parseArgs } from 'node:util';
+import { removeDir, startServerProcess, tempDataDir } from '../test/support/server-process.js';
+import { runCrashHarness } from './crash.js';
+import { runFuzz } from './harness.js';
+const { values } = parseArgs({ options: { count: { type: 'string', default: '5000' }, seed: { type: 'string' }, 'crash-rounds': { type: 'string', default: '20' } } });
+const count = Number(values.count);
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+const maxBodyBytes = 1024 * 1024;
+const requestTimeoutMs = 1500;
+const server = await startServerProcess({ args: ['--max-body-bytes', String(maxBodyBytes), '--request-timeout-ms', String(requestTimeoutMs)] });
+try {
+    console.log(`fuzzing ${server.url} with ${count} generated cases, seed ${seed}`);
+    const started = performance.now();
+    const report = await runFuzz({ url: server.url, count, seed, maxBodyBytes, requestTimeoutMs, log: (line) => console.log(line) });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`\n${report.requests} requests in ${seconds.toFixed(1)} s: ${report.accepted} accepted, ${report.rejected} rejected`);
+    for (const [key, n] of Object.entries(report.byType).sort((a, b) => b[1] - a[1]))
+        console.log(`  ${String(n).padStart(6)}  ${key}`);
+    if (/unexpected error/.test(server.output()))
+        report.findings.push({ description: 'server log', problem: 'the server logged an unexpected error' });
+    console.log(`\n${report.findings.length} findings`);
+    for (const finding of report.findings.slice(0, 50))
+        console.log(`  - ${finding.description}: ${finding.problem}`);
+    process.exitCode = report.findings.length === 0 ? 0 : 1;
+}
+finally {
+    await server.stop();
+    removeDir(server.dataDir);
+}
+const rounds = Number(values['crash-rounds']);
+if (rounds > 0) {
+    const dataDir = tempDataDir();
+    try {
+        console.log(`\ncrash harness: ${rounds} kill points, seed ${seed}`);
+        const crash = await runCrashHarness({ dataDir, rounds, seed, log: (line) => console.log(line) });
+        console.log(`${crash.killPoints} kills (${crash.deletionsKilled} during deletions, ${crash.deletionsResumed} of them found InProgress at restart), ${crash.acknowledgedPuts} acknowledged puts, ${crash.instancesChecked} instance checks`);
+        console.log(`${crash.findings.length} findings`);
+        for (const finding of crash.findings.slice(0, 50))
+            console.log(`  - ${finding}`);
+        if (crash.findings.length > 0)
+            process.exitCode = 1;
+    }
+    finally {
+        removeDir(dataDir);
+    }
+}
+//# sourceMappingURL=run.js.map

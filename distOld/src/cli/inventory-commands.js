@@ -1,0 +1,330 @@
+/**
+ * `ssm-inventory types | instances | deletions | delete`: quick looks and deletions with live
+ * progress, against any SSM endpoint (this server or AWS itself) through the AWS SDK.
+ *
+ * Output is a table for people and JSON with --json. Exit codes: 0 done, 1 the service
+ * refused (its error on stderr), 2 a usage error.
+ */
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { DeleteInventoryCommand, DescribeInventoryDeletionsCommand, GetInventoryCommand, GetInventorySchemaCommand, ListInventoryEntriesCommand, PutInventoryCommand, SSMClient, } from '@aws-sdk/client-ssm';
+import cliProgress from 'cli-progress';
+export class UsageError extends Error {
+}
+const CONNECTION_OPTIONS = {
+    'endpoint-url': { type: 'string' },
+    region: { type: 'string' },
+    profile: { type: 'string' },
+    json: { type: 'boolean' },
+};
+export const inventoryCommandsUsage = `Inventory commands (any SSM endpoint; credentials and region from the usual AWS chain):
+  types                                   the inventory types and their attributes
+  instances                               the managed instances that reported inventory
+  deletions [DELETION_ID] [--watch]       the deletions, or one followed to Complete
+  delete TYPE [--schema disable|delete] [--dry-run] [--yes]
+                                          show what would be deleted, confirm, delete and follow
+  import FILE [--resume] [--concurrency N]
+                                          PutInventory every record of FILE (JSON list or NDJSON of
+                                          {"InstanceId", "Items": [...]}); bad records are reported, not fatal
+  export [FILE]                           every instance's items as NDJSON records that import reads back
+Common flags: --endpoint-url URL (default http://127.0.0.1:4583), --region R, --profile P, --json`;
+function client(values) {
+    if (values.profile)
+        process.env.AWS_PROFILE = values.profile;
+    return new SSMClient({
+        endpoint: values['endpoint-url'] ?? 'http://127.0.0.1:4583',
+        region: values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+        maxAttempts: 2,
+    });
+}
+function table(headers, rows) {
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+    return [line(headers), ...rows.map(line)].join('\n');
+}
+const print = (text) => process.stdout.write(`${text}\n`);
+export async function runInventoryCommand(command, argv) {
+    switch (command) {
+        case 'types':
+            return types(argv);
+        case 'instances':
+            return instances(argv);
+        case 'deletions':
+            return deletions(argv);
+        case 'delete':
+            return deleteType(argv);
+        case 'import':
+            return importFile(argv);
+        case 'export':
+            return exportAll(argv);
+        default:
+            throw new UsageError(`unknown command '${command}'`);
+    }
+}
+function parse(argv, options, positionals = 0) {
+    try {
+        const parsed = parseArgs({ args: argv, options: { ...CONNECTION_OPTIONS, ...options }, allowPositionals: positionals > 0, strict: true });
+        if (parsed.positionals.length > positionals)
+            throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
+        return parsed;
+    }
+    catch (error) {
+        throw error instanceof UsageError ? error : new UsageError(error.message);
+    }
+}
+async function types(argv) {
+    const { values } = parse(argv, {});
+    const ssm = client(values);
+    const schemas = [];
+    let token;
+    do {
+        const page = await ssm.send(new GetInventorySchemaCommand({ MaxResults: 200, NextToken: token }));
+        schemas.push(...(page.Schemas ?? []));
+        token = page.NextToken;
+    } while (token);
+    if (values.json)
+        print(JSON.stringify(schemas, null, 2));
+    else
+        print(table(['TYPE', 'VERSION', 'ATTRIBUTES'], schemas.map((s) => [s.TypeName ?? '', s.Version ?? '', (s.Attributes ?? []).map((a) => a.Name).join(', ')])));
+    return 0;
+}
+async function instances(argv) {
+    const { values } = parse(argv, {});
+    const ssm = client(values);
+    const rows = [];
+    let token;
+    do {
+        const page = await ssm.send(new GetInventoryCommand({ ResultAttributes: [{ TypeName: 'AWS:InstanceInformation' }], MaxResults: 50, NextToken: token }));
+        for (const entity of page.Entities ?? [])
+            rows.push({ InstanceId: entity.Id ?? '', ...(entity.Data?.['AWS:InstanceInformation']?.Content?.[0] ?? {}) });
+        token = page.NextToken;
+    } while (token);
+    if (values.json)
+        print(JSON.stringify(rows, null, 2));
+    else
+        print(table(['INSTANCE', 'STATUS', 'PLATFORM', 'COMPUTER NAME'], rows.map((r) => [r.InstanceId, r.InstanceStatus ?? '', r.PlatformName ?? r.PlatformType ?? '', r.ComputerName ?? ''])));
+    return 0;
+}
+function remainingOf(summary) {
+    return `${summary?.RemainingCount ?? 0}/${summary?.TotalCount ?? 0}`;
+}
+async function deletions(argv) {
+    const { values, positionals } = parse(argv, { watch: { type: 'boolean' } }, 1);
+    const ssm = client(values);
+    const [id] = positionals;
+    if (values.watch) {
+        if (!id)
+            throw new UsageError('--watch follows one deletion: give its DeletionId');
+        const done = await follow(ssm, id, Boolean(values.json));
+        if (values.json)
+            print(JSON.stringify(done, null, 2));
+        return 0;
+    }
+    const all = [];
+    let token;
+    do {
+        const page = await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId: id, MaxResults: 50, NextToken: token }));
+        all.push(...(page.InventoryDeletions ?? []));
+        token = page.NextToken;
+    } while (token);
+    if (values.json)
+        print(JSON.stringify(all, null, 2));
+    else
+        print(table(['DELETION ID', 'TYPE', 'STATUS', 'REMAINING/TOTAL', 'STARTED'], all.map((d) => [
+            d.DeletionId ?? '', d.TypeName ?? '', d.LastStatus ?? '', remainingOf(d.DeletionSummary), d.DeletionStartTime?.toISOString() ?? '',
+        ])));
+    return 0;
+}
+/** Polls a deletion to Complete, with one progress bar per schema version on a terminal. */
+async function follow(ssm, deletionId, quiet) {
+    const interactive = process.stderr.isTTY && !quiet;
+    const bars = interactive ? new cliProgress.MultiBar({ format: ' version {version} [{bar}] {value}/{total} items', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+    const byVersion = new Map();
+    try {
+        for (;;) {
+            const deletion = (await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId: deletionId }))).InventoryDeletions[0];
+            for (const item of deletion.DeletionSummary?.SummaryItems ?? []) {
+                const done = (item.Count ?? 0) - (item.RemainingCount ?? 0);
+                let bar = byVersion.get(item.Version ?? '');
+                if (!bar && bars)
+                    byVersion.set(item.Version ?? '', (bar = bars.create(item.Count ?? 0, done, { version: item.Version })));
+                bar?.update(done);
+            }
+            if (deletion.LastStatus === 'Complete') {
+                bars?.stop();
+                if (!quiet)
+                    print(`${deletion.TypeName}: ${deletion.LastStatusMessage} (${deletion.DeletionSummary?.TotalCount ?? 0} items)`);
+                return deletion;
+            }
+            await new Promise((r) => setTimeout(r, 250));
+        }
+    }
+    finally {
+        bars?.stop();
+    }
+}
+async function deleteType(argv) {
+    const { values, positionals } = parse(argv, { schema: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' } }, 1);
+    const [typeName] = positionals;
+    if (!typeName)
+        throw new UsageError('delete needs the TYPE to delete, e.g. Custom:RackInfo');
+    const option = values.schema === undefined ? undefined : { disable: 'DisableSchema', delete: 'DeleteSchema' }[values.schema];
+    if (values.schema !== undefined && !option)
+        throw new UsageError(`--schema takes disable or delete, not '${values.schema}'`);
+    const ssm = client(values);
+    const preview = await ssm.send(new DeleteInventoryCommand({ TypeName: typeName, SchemaDeleteOption: option, DryRun: true }));
+    const versions = (preview.DeletionSummary?.SummaryItems ?? []).map((v) => `version ${v.Version}: ${v.Count} items`).join(', ');
+    if (values['dry-run']) {
+        if (values.json)
+            print(JSON.stringify(preview, null, 2));
+        else
+            print(`${typeName}: would delete ${preview.DeletionSummary?.TotalCount ?? 0} items${versions ? ` (${versions})` : ''}${option ? ` and ${values.schema} its schema` : ''}`);
+        return 0;
+    }
+    if (!values.yes) {
+        if (!process.stdin.isTTY)
+            throw new UsageError('not asking for confirmation without a terminal: pass --yes');
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const answer = await rl.question(`Delete ${preview.DeletionSummary?.TotalCount ?? 0} items of ${typeName}${versions ? ` (${versions})` : ''}? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+            process.stderr.write('nothing deleted\n');
+            return 0;
+        }
+    }
+    const started = await ssm.send(new DeleteInventoryCommand({ TypeName: typeName, SchemaDeleteOption: option }));
+    if (!values.json)
+        print(`deletion ${started.DeletionId} started`);
+    const done = await follow(ssm, started.DeletionId, Boolean(values.json));
+    if (values.json)
+        print(JSON.stringify(done, null, 2));
+    return 0;
+}
+/** Records of an import file: a JSON list, or one JSON object per line. Unparsable lines become errors. */
+function readRecords(path) {
+    const text = readFileSync(path, 'utf8');
+    if (text.trimStart().startsWith('[')) {
+        let list;
+        try {
+            list = JSON.parse(text);
+        }
+        catch (error) {
+            throw new UsageError(`${path} starts like a JSON list but is not valid JSON: ${error.message}`);
+        }
+        return list.map((record) => ({ record }));
+    }
+    return text.split('\n').filter((line) => line.trim() !== '').map((line) => {
+        try {
+            return { record: JSON.parse(line) };
+        }
+        catch (error) {
+            return { error: `not valid JSON: ${error.message}` };
+        }
+    });
+}
+async function importFile(argv) {
+    const { values, positionals } = parse(argv, { resume: { type: 'boolean' }, concurrency: { type: 'string' } }, 1);
+    const [path] = positionals;
+    if (!path)
+        throw new UsageError('import needs the FILE to read');
+    const concurrency = Number(values.concurrency ?? 8);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new UsageError('--concurrency takes a whole number from 1 to 64');
+    const records = readRecords(path);
+    // Resuming: the state file holds how many leading records are done (accepted or reported).
+    const statePath = `${path}.import-state`;
+    const start = values.resume && existsSync(statePath) ? Number(JSON.parse(readFileSync(statePath, 'utf8')).done ?? 0) : 0;
+    const ssm = client(values);
+    const done = new Array(records.length).fill(false);
+    let contiguous = start;
+    const saveState = () => writeFileSync(statePath, JSON.stringify({ done: contiguous }));
+    const rejected = [];
+    let accepted = 0;
+    const bar = process.stderr.isTTY && !values.json
+        ? new cliProgress.SingleBar({ format: ' import [{bar}] {value}/{total} records | {rate}/s | ETA {eta_formatted} | {rejected} rejected', stream: process.stderr }, cliProgress.Presets.shades_classic)
+        : undefined;
+    const startedAt = Date.now();
+    bar?.start(records.length, start, { rate: 0, rejected: 0 });
+    let next = start;
+    let sinceSave = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < records.length) {
+            const index = next++;
+            const { record, error } = records[index];
+            const where = `record ${index + 1}${record?.InstanceId ? ` (${record.InstanceId})` : ''}`;
+            if (error) {
+                rejected.push(`${where}: ${error}`);
+            }
+            else {
+                try {
+                    await ssm.send(new PutInventoryCommand(record));
+                    accepted++;
+                }
+                catch (failure) {
+                    rejected.push(`${where}: ${failure.name}: ${failure.message}`);
+                }
+            }
+            done[index] = true;
+            while (contiguous < records.length && done[contiguous])
+                contiguous++;
+            if (++sinceSave >= 100) {
+                sinceSave = 0;
+                saveState();
+            }
+            bar?.update(contiguous, { rate: Math.round((contiguous - start) / Math.max(0.001, (Date.now() - startedAt) / 1000)), rejected: rejected.length });
+        }
+    }));
+    bar?.stop();
+    saveState();
+    for (const line of rejected)
+        process.stderr.write(`rejected ${line}\n`);
+    const summary = { records: records.length, skipped: start, accepted, rejected: rejected.length };
+    print(values.json ? JSON.stringify(summary) : `${accepted} records imported, ${rejected.length} rejected${start ? `, ${start} skipped (already done)` : ''} of ${records.length}`);
+    return rejected.length === 0 ? 0 : 1;
+}
+async function exportAll(argv) {
+    const { values, positionals } = parse(argv, {}, 1);
+    const [path] = positionals;
+    const ssm = client(values);
+    const out = path ? createWriteStream(path) : process.stdout;
+    const typeNames = [];
+    let token;
+    do {
+        const page = await ssm.send(new GetInventorySchemaCommand({ MaxResults: 200, NextToken: token }));
+        typeNames.push(...(page.Schemas ?? []).map((s) => s.TypeName));
+        token = page.NextToken;
+    } while (token);
+    let count = 0;
+    do {
+        const page = await ssm.send(new GetInventoryCommand({ ResultAttributes: [{ TypeName: 'AWS:InstanceInformation' }], MaxResults: 50, NextToken: token }));
+        for (const entity of page.Entities ?? []) {
+            // ListInventoryEntries works on every SSM endpoint (AWS's GetInventory returns only AWS:InstanceInformation).
+            const items = [];
+            for (const typeName of typeNames) {
+                const entries = [];
+                let entriesToken;
+                let first = {};
+                do {
+                    const listed = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: entity.Id, TypeName: typeName, MaxResults: 50, NextToken: entriesToken }));
+                    if (!entriesToken)
+                        first = listed;
+                    entries.push(...(listed.Entries ?? []));
+                    entriesToken = listed.NextToken;
+                } while (entriesToken);
+                // An instance's AWS:InstanceInformation without a reported item is derived: nothing to carry.
+                if (entries.length > 0 && first.SchemaVersion && first.CaptureTime)
+                    items.push({ TypeName: typeName, SchemaVersion: first.SchemaVersion, CaptureTime: first.CaptureTime, Content: entries });
+            }
+            out.write(`${JSON.stringify({ InstanceId: entity.Id, Items: items })}\n`);
+            count++;
+        }
+        token = page.NextToken;
+    } while (token);
+    if (path) {
+        await new Promise((resolve) => out.end(resolve));
+        process.stderr.write(`${count} instances exported to ${path}\n`);
+    }
+    return 0;
+}
+//# sourceMappingURL=inventory-commands.js.map

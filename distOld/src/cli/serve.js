@@ -1,0 +1,63 @@
+/** `ssm-inventory serve`: runs the server until SIGTERM or SIGINT, then drains and exits; SIGHUP reloads the credentials file. */
+import { ConfigError, configHelp, loadConfig } from '../config.js';
+import { CredentialsFileError } from '../protocol/authentication.js';
+import { startServer } from '../server.js';
+import { PostgresUnavailableError } from '../store/postgres/postgres-store.js';
+export const serveUsage = `Usage: ssm-inventory serve [flags]
+
+Serves the SSM Inventory API (AWS JSON 1.1) on http://HOST:PORT/ with an embedded SQLite store
+(or PostgreSQL, with --database-url).
+GET /health answers 200 once the store is open and migrated. SIGTERM or SIGINT stops it
+(a second one at once); SIGHUP reads --credentials-file again.
+
+${configHelp()}`;
+export async function serve(argv) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+        process.stdout.write(`${serveUsage}\n`);
+        return 0;
+    }
+    let config;
+    try {
+        config = loadConfig(argv, process.env);
+    }
+    catch (error) {
+        if (!(error instanceof ConfigError))
+            throw error;
+        process.stderr.write(`ssm-inventory serve: ${error.message}\nRun 'ssm-inventory serve --help' for the flags.\n`);
+        return 2;
+    }
+    // Listening for signals before starting: one that arrives during start-up still stops
+    // the server cleanly once it is up. The first signal starts the shutdown; a second one
+    // (either kind) finds no listener and ends the process at once.
+    const stopRequested = new Promise((resolve) => {
+        const stop = () => {
+            process.off('SIGTERM', stop);
+            process.off('SIGINT', stop);
+            resolve();
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+    });
+    let server;
+    try {
+        server = await startServer(config);
+    }
+    catch (error) {
+        if (!(error instanceof CredentialsFileError) && !(error instanceof PostgresUnavailableError))
+            throw error;
+        process.stderr.write(`ssm-inventory serve: ${error.message}\n`);
+        return 2;
+    }
+    // SIGHUP rotates keys: the credentials file is read again (and the process is not ended, as
+    // it would be by default).
+    const reload = () => void server.reloadCredentials();
+    process.on('SIGHUP', reload);
+    await stopRequested;
+    process.off('SIGHUP', reload);
+    await server.close();
+    // Everything is closed, but a socket to a database host that vanished (no FIN ever comes
+    // back) would keep the process alive for good: it ends now whatever is left.
+    setTimeout(() => process.exit(), 1000).unref();
+    return 0;
+}
+//# sourceMappingURL=serve.js.map

@@ -1,0 +1,141 @@
+/**
+ * Server configuration from command-line flags and environment variables (flags win).
+ * `ssm-inventory serve --help` prints this table; the README documents it.
+ */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { defaultLimits } from './inventory/deps.js';
+import { isLogLevel } from './log.js';
+function boolean(name, value) {
+    if (['true', '1', 'yes'].includes(value))
+        return true;
+    if (['false', '0', 'no', ''].includes(value))
+        return false;
+    throw new ConfigError(`${name} must be true or false; got '${value}'`);
+}
+function integer(name, value, min) {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min)
+        throw new ConfigError(`${name} must be a whole number of at least ${min}; got '${value}'`);
+    return n;
+}
+export class ConfigError extends Error {
+}
+/** Resolved by the server once it knows its store. */
+export const AUTO_BATCH_SIZE = 0;
+const DEFAULT_DECODE_THREADS = Math.min(4, Math.max(0, availableParallelism() - 1));
+export const settings = [
+    { flag: 'host', env: 'SSM_INVENTORY_HOST', default: '127.0.0.1', help: 'address to bind', apply: (c, v) => (c.host = v) },
+    { flag: 'port', env: 'SSM_INVENTORY_PORT', default: '4583', help: 'port to listen on (0 picks a free one)', apply: (c, v) => (c.port = integer('port', v, 0)) },
+    {
+        flag: 'credentials-file', env: 'SSM_INVENTORY_CREDENTIALS_FILE', default: '',
+        help: 'JSON list of access keys [{"accessKeyId","secretAccessKey","accountId","readOnly"}]; when set, every request must be signed (SigV4) by one of them',
+        apply: (c, v) => (c.credentialsFile = v === '' ? undefined : v),
+    },
+    {
+        flag: 'insecure-no-auth', env: 'SSM_INVENTORY_INSECURE_NO_AUTH', default: 'false', boolean: true,
+        help: 'allow a --host other than loopback without --credentials-file (anyone who can connect can read and delete everything)',
+        apply: (c, v) => (c.insecureNoAuth = boolean('insecure-no-auth', v)),
+    },
+    {
+        flag: 'database-url', env: 'DATABASE_URL', default: '',
+        help: 'PostgreSQL to store into instead of SQLite, e.g. postgres://user@host:5432/db (?schema=name, default ssm_inventory); several servers may share it',
+        apply: (c, v) => (c.databaseUrl = v === '' ? undefined : v),
+    },
+    {
+        flag: 'database-connect-timeout-ms', env: 'SSM_INVENTORY_DATABASE_CONNECT_TIMEOUT_MS', default: '10000',
+        help: 'PostgreSQL: how long a call waits for a connection (a new one, or a free one of the pool) before it fails with InternalServerError',
+        apply: (c, v) => (c.databaseConnectTimeoutMs = integer('database-connect-timeout-ms', v, 1)),
+    },
+    {
+        flag: 'database-query-timeout-ms', env: 'SSM_INVENTORY_DATABASE_QUERY_TIMEOUT_MS', default: '60000',
+        help: 'PostgreSQL: how long a query may go unanswered before its call fails and its connection is closed (a database behind a network partition never hangs a call); migrations at start are exempt',
+        apply: (c, v) => (c.databaseQueryTimeoutMs = integer('database-query-timeout-ms', v, 1)),
+    },
+    {
+        flag: 'database-pool-size', env: 'SSM_INVENTORY_DATABASE_POOL_SIZE', default: '10',
+        help: 'PostgreSQL: connections this node opens at most (nodes x this must stay below the database\'s max_connections); calls beyond it wait for a free one; reports (GetInventory with filters, aggregators or groups) take at most half of them',
+        apply: (c, v) => (c.databasePoolSize = integer('database-pool-size', v, 1)),
+    },
+    { flag: 'data-dir', env: 'SSM_INVENTORY_DATA_DIR', default: './data', help: 'directory of the SQLite database', apply: (c, v) => (c.dataDir = v) },
+    {
+        flag: 'log-level', env: 'SSM_INVENTORY_LOG_LEVEL', default: 'info', help: 'debug, info, warn, error or silent',
+        apply: (c, v) => {
+            if (!isLogLevel(v))
+                throw new ConfigError(`log-level must be debug, info, warn, error or silent; got '${v}'`);
+            c.logLevel = v;
+        },
+    },
+    { flag: 'max-body-bytes', env: 'SSM_INVENTORY_MAX_BODY_BYTES', default: String(8 * 1024 * 1024), help: 'largest request body accepted (413 above)', apply: (c, v) => (c.maxBodyBytes = integer('max-body-bytes', v, 1024)) },
+    { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after)', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
+    {
+        flag: 'keep-alive-timeout-ms', env: 'SSM_INVENTORY_KEEP_ALIVE_TIMEOUT_MS', default: '5000',
+        help: 'how long an idle connection is kept open for the client\'s next request; behind a load balancer that reuses its connections to the nodes, set it above the balancer\'s idle timeout (e.g. 65000 for an ALB\'s 60 s)',
+        apply: (c, v) => (c.keepAliveTimeoutMs = integer('keep-alive-timeout-ms', v, 100)),
+    },
+    {
+        flag: 'decode-threads', env: 'SSM_INVENTORY_DECODE_THREADS', default: String(DEFAULT_DECODE_THREADS),
+        help: 'worker threads that parse and validate large request bodies (0: all on the main thread; default: cores - 1, at most 4)',
+        apply: (c, v) => (c.decodeThreads = integer('decode-threads', v, 0)),
+    },
+    {
+        flag: 'query-threads', env: 'SSM_INVENTORY_QUERY_THREADS', default: '1',
+        help: 'SQLite: worker threads, each with its own connection, that run GetInventory queries which may scan the fleet (filters, aggregators, groups) while the server goes on answering (0: on the main thread, which waits for them)',
+        apply: (c, v) => (c.queryThreads = integer('query-threads', v, 0)),
+    },
+    { flag: 'max-custom-types', env: 'SSM_INVENTORY_MAX_CUSTOM_TYPES', default: String(defaultLimits.maxCustomTypes), help: 'custom inventory types per account and region', apply: (c, v) => (c.limits.maxCustomTypes = integer('max-custom-types', v, 1)) },
+    { flag: 'max-item-bytes', env: 'SSM_INVENTORY_MAX_ITEM_BYTES', default: String(defaultLimits.maxItemSizeBytes), help: 'size of one item (ItemSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxItemSizeBytes = integer('max-item-bytes', v, 1)) },
+    { flag: 'max-request-items-bytes', env: 'SSM_INVENTORY_MAX_REQUEST_ITEMS_BYTES', default: String(defaultLimits.maxTotalSizeBytes), help: 'size of all items of one PutInventory (TotalSizeLimitExceededException above)', apply: (c, v) => (c.limits.maxTotalSizeBytes = integer('max-request-items-bytes', v, 1)) },
+    { flag: 'max-sub-types', env: 'SSM_INVENTORY_MAX_SUB_TYPES', default: String(defaultLimits.maxSubTypesPerType), help: 'sub-types per type (SubTypeCountLimitExceededException above)', apply: (c, v) => (c.limits.maxSubTypesPerType = integer('max-sub-types', v, 1)) },
+    {
+        flag: 'deletion-batch-size', env: 'SSM_INVENTORY_DELETION_BATCH_SIZE', default: 'auto',
+        help: 'items deleted per transaction; auto: 200 on SQLite (a batch holds the only writer), on PostgreSQL 1000 first, then sized to take --deletion-batch-target-ms',
+        apply: (c, v) => (c.deletion.batchSize = v === 'auto' ? AUTO_BATCH_SIZE : integer('deletion-batch-size', v, 1)),
+    },
+    {
+        flag: 'deletion-batch-target-ms', env: 'SSM_INVENTORY_DELETION_BATCH_TARGET_MS', default: '50',
+        help: 'PostgreSQL, automatic batch size: how long a batch should take (its rows stay locked meanwhile); 100 to 20000 items',
+        apply: (c, v) => (c.deletion.batchTargetMs = integer('deletion-batch-target-ms', v, 1)),
+    },
+    { flag: 'deletion-pause-ms', env: 'SSM_INVENTORY_DELETION_PAUSE_MS', default: '0', help: 'pause between deletion batches (0: just yield to pending requests)', apply: (c, v) => (c.deletion.pauseMs = integer('deletion-pause-ms', v, 0)) },
+    { flag: 'deletion-lease-ms', env: 'SSM_INVENTORY_DELETION_LEASE_MS', default: '30000', help: 'lease of a deletion job; another node takes over a job this long after its last batch', apply: (c, v) => (c.deletion.leaseMs = integer('deletion-lease-ms', v, 100)) },
+    { flag: 'deletion-poll-ms', env: 'SSM_INVENTORY_DELETION_POLL_MS', default: '2000', help: 'how often an idle worker looks for unclaimed deletions', apply: (c, v) => (c.deletion.pollMs = integer('deletion-poll-ms', v, 10)) },
+    { flag: 'deletion-retention-days', env: 'SSM_INVENTORY_DELETION_RETENTION_DAYS', default: '30', help: 'days a Complete deletion stays visible to DescribeInventoryDeletions', apply: (c, v) => (c.deletion.retentionMs = integer('deletion-retention-days', v, 0) * 86_400_000) },
+];
+export function loadConfig(argv, env) {
+    const options = Object.fromEntries(settings.map((s) => [s.flag, { type: s.boolean ? 'boolean' : 'string' }]));
+    let values;
+    try {
+        values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    }
+    catch (error) {
+        throw new ConfigError(error.message);
+    }
+    const config = {
+        host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, keepAliveTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
+        credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0, databasePoolSize: 0,
+        limits: { ...defaultLimits },
+        deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },
+    };
+    for (const setting of settings) {
+        const flag = values[setting.flag];
+        setting.apply(config, flag === undefined ? env[setting.env] ?? setting.default : String(flag));
+    }
+    if (!isLoopback(config.host) && config.credentialsFile === undefined && !config.insecureNoAuth) {
+        throw new ConfigError(`refusing to serve on ${config.host} without authentication: anyone who can reach it could read and delete all inventory. ` +
+            'Give --credentials-file FILE (access keys whose SigV4 signatures are then verified; see the README), ' +
+            'or pass --insecure-no-auth to accept unauthenticated requests anyway.');
+    }
+    return config;
+}
+/** Addresses only this machine can reach. */
+export function isLoopback(host) {
+    return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+export function configHelp() {
+    const flagWidth = Math.max(...settings.map((s) => s.flag.length));
+    const envWidth = Math.max(...settings.map((s) => s.env.length));
+    const rows = settings.map((s) => `  --${s.flag.padEnd(flagWidth)} ${s.env.padEnd(envWidth)} ${s.help}${s.default === '' ? '' : ` (default ${s.default})`}`);
+    return ['Flags (and environment variables):', ...rows].join('\n');
+}
+//# sourceMappingURL=config.js.map

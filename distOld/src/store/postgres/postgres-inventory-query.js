@@ -1,0 +1,83 @@
+import { visibleItemJoin } from '../visible-item-sql.js';
+export class Params {
+    values = [];
+    add(value) {
+        this.values.push(value);
+        return `$${this.values.length}`;
+    }
+}
+function instanceValue(attribute, params) {
+    if (attribute === 'InstanceId')
+        return 'inst.instance_id';
+    if (attribute === 'InstanceStatus')
+        return 'inst.status';
+    return `(inst.details::json ->> ${params.add(attribute)})`;
+}
+function predicate(value, condition, params) {
+    switch (condition.operator) {
+        case 'Exists':
+            return `${value} IS NOT NULL`;
+        case 'Equal':
+            return `${value} = ANY(${params.add(condition.values)}::text[])`;
+        case 'NotEqual':
+            return `(${value} IS NULL OR NOT (${value} = ANY(${params.add(condition.values)}::text[])))`;
+        case 'BeginWith':
+            return `EXISTS (SELECT 1 FROM unnest(${params.add(condition.values)}::text[]) AS prefix WHERE starts_with(${value}, prefix))`;
+        case 'LessThan':
+            return `inv_compare(${value}, ${params.add(condition.values[0])}) < 0`;
+        case 'GreaterThan':
+            return `inv_compare(${value}, ${params.add(condition.values[0])}) > 0`;
+    }
+}
+function conditionSql(condition, params) {
+    if (condition.source === 'instance')
+        return predicate(instanceValue(condition.attribute, params), condition, params);
+    const value = `(ce ->> ${params.add(condition.attribute)})`;
+    return `EXISTS (SELECT 1 FROM items ci ${visibleItemJoin('ci', 'ct')} CROSS JOIN LATERAL json_array_elements(ci.content) ce
+    WHERE ci.account = inst.account AND ci.region = inst.region AND ci.instance_id = inst.instance_id
+      AND ci.type_name = ${params.add(condition.typeName)} AND ${predicate(value, condition, params)})`;
+}
+export function conditionsSql(conditions, params) {
+    return conditions.length === 0 ? 'TRUE' : conditions.map((c) => `(${conditionSql(c, params)})`).join(' AND ');
+}
+export function queryInstancesSql(account, region, query, after, limit) {
+    const params = new Params();
+    const text = `SELECT inst.instance_id, inst.status, inst.details, inst.first_seen, inst.last_seen FROM instances inst
+    WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND inst.instance_id > ${params.add(after)}
+      AND ${conditionsSql(query.conditions, params)}
+    ORDER BY inst.instance_id LIMIT ${params.add(limit)}`;
+    return { text, values: params.values };
+}
+export function aggregateSql(account, region, query, keys, limit) {
+    const params = new Params();
+    const aliases = new Map();
+    const joins = [];
+    const columns = keys.map((key, index) => {
+        if (key.source === 'instance')
+            return `${instanceValue(key.attribute, params)} AS v${index}`;
+        let alias = aliases.get(key.typeName);
+        if (alias === undefined) {
+            alias = aliases.size;
+            aliases.set(key.typeName, alias);
+            joins.push(`JOIN items a${alias} ON a${alias}.account = inst.account AND a${alias}.region = inst.region
+          AND a${alias}.instance_id = inst.instance_id AND a${alias}.type_name = ${params.add(key.typeName)}
+        ${visibleItemJoin(`a${alias}`, `at${alias}`)}
+        CROSS JOIN LATERAL json_array_elements(a${alias}.content) ae${alias}`);
+        }
+        return `(ae${alias} ->> ${params.add(key.attribute)}) AS v${index}`;
+    });
+    const names = keys.map((_, index) => `v${index}`);
+    const text = `SELECT ${names.join(', ')}, COUNT(DISTINCT id) AS n FROM (
+      SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
+      WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}
+    ) combinations WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
+    GROUP BY ${names.join(', ')} ORDER BY ${names.map((n) => `${n} COLLATE "C"`).join(', ')}${limit === undefined ? '' : ` LIMIT ${params.add(limit)}`}`;
+    return { text, values: params.values };
+}
+export function countGroupSql(account, region, query, group) {
+    const params = new Params();
+    const text = `SELECT COUNT(*)::integer AS total, COALESCE(SUM(CASE WHEN ${conditionsSql(group, params)} THEN 1 ELSE 0 END), 0)::integer AS matching
+    FROM instances inst WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}`;
+    return { text, values: params.values };
+}
+//# sourceMappingURL=postgres-inventory-query.js.map

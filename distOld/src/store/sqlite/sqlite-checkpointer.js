@@ -1,0 +1,149 @@
+/**
+ * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever
+ * COMMIT crosses the threshold, copying pages into the database file and syncing it: tens
+ * of milliseconds during which the main thread, whose connection writes, answers nothing (measured
+ * during large deletions). The store turns that off and this worker thread, with its own
+ * connection, runs PASSIVE checkpoints on a timer instead: a PASSIVE checkpoint never
+ * blocks the main connection's readers or writers.
+ *
+ * Copying frames is not enough to keep the WAL small: the file starts over only when a
+ * writer begins after a checkpoint copied every frame and no reader still reads from it.
+ * Under sustained writes the main thread always appends frames while the checkpoint copies,
+ * so the WAL grew without end (1.8 GB after 15 s of puts at full speed). Once the WAL is
+ * larger than `walLimitBytes`, this thread runs a RESTART checkpoint: it holds off writers
+ * while it copies what is left, after which the next write starts the file over and
+ * truncates it to the limit. It says so in `state` (WAL_RESTARTING): the store's writes wait
+ * for it to end without asking SQLite, whose busy handler would sleep on the event loop.
+ *
+ * A RESTART also waits for readers on older snapshots, and it holds the writers off while it
+ * waits: the store's query threads (sqlite-query-threads.ts), whose reports last up to
+ * seconds, count theirs in `state`. While reports are running the checkpoint does not
+ * start; it asks for new reports to be held (READS_HELD) until those running have ended, for
+ * at most MAX_HOLD_MS, and then restarts the WAL with nobody to wait for.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+const ROLE = 'ssm-inventory-sqlite-checkpointer';
+/**
+ * Slots of the state the checkpointer shares with the store (Int32 on shared memory): reports
+ * in flight on the query threads, whether new ones are held, and whether a RESTART checkpoint
+ * holds the write lock (the store's writes then wait for it without blocking the event loop).
+ */
+export const READS_IN_FLIGHT = 0;
+export const READS_HELD = 1;
+export const WAL_RESTARTING = 2;
+export function sharedWalState() {
+    return new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+}
+export function startCheckpointer(path, options) {
+    const data = { role: ROLE, path, intervalMs: options.intervalMs, walLimitBytes: options.walLimitBytes, state: options.state };
+    const worker = new Worker(new URL(import.meta.url), { workerData: data });
+    worker.unref();
+    // A failing checkpointer costs only WAL growth until the next start; it must not crash the server.
+    worker.on('error', () => { });
+    worker.on('message', (message) => {
+        if (message === 'reads-released')
+            options.onReadsReleased?.();
+    });
+    const exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    let stopping;
+    return {
+        stop: () => {
+            if (!stopping) {
+                // Held while stopping: an unreferenced worker's exit would not keep the process waiting.
+                worker.ref();
+                worker.postMessage('stop');
+                stopping = exited;
+            }
+            return stopping;
+        },
+    };
+}
+/** How long a RESTART checkpoint waits for the main thread's transaction to end, and for readers. */
+const RESTART_WAIT_MS = 100;
+/** How long new reports may be held so that the WAL can start over. */
+const MAX_HOLD_MS = 2000;
+/** After a hold that did not see the reports end, how long before the next hold. */
+const HOLD_BACKOFF_MS = 10_000;
+/** While reports are held: how often to look whether those running have ended. */
+const HOLD_POLL_MS = 10;
+function runCheckpointer(data) {
+    const db = new Database(data.path);
+    db.pragma('busy_timeout = 0');
+    const frameBytes = db.pragma('page_size', { simple: true }) + 24;
+    const { state } = data;
+    let holdingSince;
+    let noHoldBefore = 0;
+    const releaseReads = () => {
+        if (holdingSince === undefined)
+            return;
+        holdingSince = undefined;
+        Atomics.store(state, READS_HELD, 0);
+        parentPort.postMessage('reads-released');
+    };
+    /** Starts the WAL over if nothing reads from it, or holds new reports until then; returns when to look again. */
+    const restartWal = () => {
+        const now = performance.now();
+        if (holdingSince === undefined) {
+            if (now < noHoldBefore && Atomics.load(state, READS_IN_FLIGHT) > 0)
+                return data.intervalMs;
+            holdingSince = now;
+            Atomics.store(state, READS_HELD, 1);
+        }
+        // Held first, counted after (and the query threads count first, look after): either they
+        // see the hold, or this sees their report.
+        if (Atomics.load(state, READS_IN_FLIGHT) > 0) {
+            if (now - holdingSince > MAX_HOLD_MS) {
+                // A report longer than that: let the reports go on, and the WAL grow meanwhile.
+                releaseReads();
+                noHoldBefore = now + HOLD_BACKOFF_MS;
+                return data.intervalMs;
+            }
+            return HOLD_POLL_MS;
+        }
+        // Most of the WAL was copied by the PASSIVE checkpoint just before, while writes went on;
+        // one more copies what they added meanwhile, so that the RESTART, during which they wait,
+        // has little left to copy.
+        db.pragma('wal_checkpoint(PASSIVE)');
+        db.pragma(`busy_timeout = ${RESTART_WAIT_MS}`);
+        Atomics.store(state, WAL_RESTARTING, 1);
+        try {
+            db.pragma('wal_checkpoint(RESTART)');
+        }
+        finally {
+            Atomics.store(state, WAL_RESTARTING, 0);
+            Atomics.notify(state, WAL_RESTARTING);
+            db.pragma('busy_timeout = 0');
+            releaseReads();
+        }
+        return data.intervalMs;
+    };
+    let timer;
+    const checkpoint = () => {
+        let next = data.intervalMs;
+        try {
+            const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+            if (result.log * frameBytes > data.walLimitBytes)
+                next = restartWal();
+            else
+                releaseReads();
+        }
+        catch {
+            // Busy (another checkpoint) or the file is going away: try again next time.
+            releaseReads();
+        }
+        timer = setTimeout(checkpoint, next);
+    };
+    timer = setTimeout(checkpoint, data.intervalMs);
+    parentPort.on('message', (message) => {
+        if (message !== 'stop')
+            return;
+        clearTimeout(timer);
+        releaseReads();
+        db.close();
+        parentPort.close();
+    });
+}
+if (!isMainThread && workerData?.role === ROLE)
+    runCheckpointer(workerData);
+//# sourceMappingURL=sqlite-checkpointer.js.map

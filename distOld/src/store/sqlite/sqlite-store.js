@@ -1,0 +1,612 @@
+/**
+ * The embedded store: one SQLite file through better-sqlite3, in WAL mode.
+ *
+ * better-sqlite3 is synchronous, so every method runs its transaction to the end without
+ * yielding; the main thread's connection, the only one that writes, serialises them. Each
+ * PutInventory and each deletion batch is one transaction: a kill -9 leaves either all of it
+ * or none of it. Two worker threads have connections of their own: the checkpointer
+ * (sqlite-checkpointer.ts) and the query threads that run reports (sqlite-query-threads.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { newerSchemaMessage, StoreUnavailableError } from '../store.js';
+import { toDeletion, toInstance, toType } from '../rows.js';
+import { sharedWalState, startCheckpointer, WAL_RESTARTING } from './sqlite-checkpointer.js';
+import { registerInventoryFunctions, SqliteInventoryQueries } from './sqlite-inventory-query.js';
+import { SqliteQueryThreads } from './sqlite-query-threads.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
+export function openSqliteStore(options) {
+    if (options.path !== ':memory:')
+        mkdirSync(dirname(options.path), { recursive: true });
+    const db = new Database(options.path);
+    // Opening and migrating may wait for another process (a second node starting at once).
+    db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`);
+    useWal(db);
+    db.pragma('synchronous = NORMAL');
+    // Checkpoints run in a worker thread (sqlite-checkpointer.ts), never inside a commit.
+    if (options.path !== ':memory:')
+        db.pragma('wal_autocheckpoint = 0');
+    // What the WAL file is cut back to when it starts over (see sqlite-checkpointer.ts).
+    db.pragma(`journal_size_limit = ${options.walLimitBytes ?? WAL_LIMIT_BYTES}`);
+    db.pragma('foreign_keys = ON');
+    registerInventoryFunctions(db);
+    try {
+        migrate(db, options.path);
+    }
+    catch (error) {
+        db.close();
+        throw error;
+    }
+    // From here on, SQLite itself waits only briefly for a lock: it waits by blocking the event
+    // loop, so longer waits are done by the store with timers (SqliteStore.writing).
+    db.pragma(`busy_timeout = ${BLOCKING_LOCK_WAIT_MS}`);
+    if (options.path === ':memory:')
+        return new SqliteStore(db);
+    const walState = sharedWalState();
+    const threads = options.queryThreads ?? 1;
+    const queryThreads = threads > 0 ? new SqliteQueryThreads(options.path, threads, walState) : undefined;
+    const checkpointer = startCheckpointer(options.path, {
+        intervalMs: options.checkpointIntervalMs ?? 200,
+        walLimitBytes: options.walLimitBytes ?? WAL_LIMIT_BYTES,
+        state: walState,
+        onReadsReleased: () => queryThreads?.releaseHeld(),
+    });
+    return new SqliteStore(db, { checkpointer, queryThreads, walState });
+}
+/**
+ * Switches the file to WAL (a file already in WAL is left as it is). On a new file the switch
+ * takes an exclusive lock, and SQLite fails it at once, without its busy handler, while another
+ * process has the file open: two nodes starting together on a new file failed one of them with
+ * "database is locked" (2 of 80 starts here). So the switch is tried again here, at start-up,
+ * up to WRITE_LOCK_WAIT_MS.
+ */
+function useWal(db) {
+    const deadline = performance.now() + WRITE_LOCK_WAIT_MS;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+        try {
+            db.pragma('journal_mode = WAL');
+            return;
+        }
+        catch (error) {
+            if (!isBusy(error) || performance.now() > deadline)
+                throw error;
+            Atomics.wait(pause, 0, 0, LOCK_RETRY_FIRST_MS);
+        }
+    }
+}
+/**
+ * Applies the migrations not yet applied, one transaction each. The version is read inside the
+ * write transaction: a second process opening the file at the same moment may have applied a
+ * migration after this one last looked (both starting on a new file failed one of them with
+ * "table meta already exists").
+ */
+function migrate(db, path) {
+    const newer = (applied) => new Error(newerSchemaMessage(path, applied, sqliteMigrations.length));
+    // Without a write lock first: a file written by a newer version is left alone.
+    const seen = db.pragma('user_version', { simple: true });
+    if (seen > sqliteMigrations.length)
+        throw newer(seen);
+    const applyNext = db.transaction(() => {
+        const applied = db.pragma('user_version', { simple: true });
+        if (applied > sqliteMigrations.length)
+            throw newer(applied);
+        if (applied === sqliteMigrations.length)
+            return false;
+        db.exec(sqliteMigrations[applied]);
+        db.pragma(`user_version = ${applied + 1}`);
+        return true;
+    });
+    while (applyNext.immediate())
+        ;
+    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?), ('seq', '0')`).run(randomBytes(32).toString('hex'));
+}
+function toItem(row) {
+    return {
+        instanceId: row.instance_id,
+        typeName: row.type_name,
+        schemaVersion: row.schema_version,
+        captureTime: row.capture_time,
+        contentHash: row.content_hash ?? undefined,
+        content: JSON.parse(row.content),
+        context: row.context ? JSON.parse(row.context) : undefined,
+    };
+}
+/**
+ * How long a write waits for SQLite's write lock while another process holds it (a second
+ * server on the same file, the sqlite3 shell, a backup tool) before it fails with SQLITE_BUSY.
+ */
+const WRITE_LOCK_WAIT_MS = 5000;
+/**
+ * How long SQLite's own busy handler may wait. It sleeps on the event loop's thread, so every
+ * call of the server would wait with it: a longer hold is waited out by the store with timers.
+ */
+const BLOCKING_LOCK_WAIT_MS = 20;
+/** Pauses between attempts to take a held write lock: doubling from the first to the last. */
+const LOCK_RETRY_FIRST_MS = 5;
+const LOCK_RETRY_MAX_MS = 100;
+function isBusy(error) {
+    return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+}
+/**
+ * SQLite's result codes for a database file that could not be used: another process held its
+ * lock past the busy timeout, the disk is full, the file or its directory failed to read or
+ * write, is read-only, cannot be opened, or is damaged. These are outages of the storage, not
+ * faults of this program.
+ */
+const STORAGE_FAILURE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)(_|$)/;
+/** A failure of the database file as StoreUnavailableError (logged without a stack); any other error as it is. */
+function storageFailure(error) {
+    if (!(error instanceof Database.SqliteError) || !STORAGE_FAILURE.test(error.code))
+        return error;
+    const busy = isBusy(error) || error.code.startsWith('SQLITE_LOCKED');
+    const what = busy ? 'SQLite could not lock the database file in time' : 'SQLite could not use the database file';
+    return new StoreUnavailableError(`${what}: ${error.message} (${error.code})`, busy, { cause: error });
+}
+/** The store's calls, each of which passes its SQLite failures through storageFailure(). */
+const STORE_CALLS = [
+    'getInstance', 'getType', 'listTypes', 'listSubTypes', 'getItem', 'queryInventoryPage', 'aggregate', 'countGroup',
+    'countItemsByVersion', 'startDeletion', 'getDeletion', 'listDeletions', 'claimDeletion', 'runDeletionBatch',
+    'releaseDeletion', 'purgeDeletions', 'countDeletionsInProgress', 'sizeBytes', 'ping',
+];
+const everyCallListed = true;
+void everyCallListed;
+/** A WAL larger than this is started over by the checkpointer, and cut back to this size. */
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How long writes wait for one RESTART of the checkpointer at most before they ask SQLite anyway. */
+const WAL_RESTART_WAIT_MS = 1000;
+/** Node 20 has Atomics.waitAsync; the ES2022 library TypeScript is given here does not describe it. */
+const waitAsync = Atomics.waitAsync;
+/** Bounds how long one group holds the writer (a put is a few hundred microseconds). */
+const MAX_PUTS_PER_COMMIT = 64;
+export class SqliteStore {
+    secret;
+    db;
+    sql;
+    queries;
+    /** Runs a function in a savepoint of the enclosing transaction. */
+    savepoint;
+    pendingPuts = [];
+    /** The sequence number of the put group being written. */
+    groupSeq;
+    flushScheduled = false;
+    /** While the write lock is held elsewhere (another process, the checkpointer's RESTART): what the next put group waits for. */
+    lockWait;
+    lockRetryMs = LOCK_RETRY_FIRST_MS;
+    checkpointer;
+    queryThreads;
+    /** Shared with the checkpointer (see sqlite-checkpointer.ts). */
+    walState;
+    /** performance.now() when writes first found the current RESTART under way. */
+    walRestartSeen;
+    constructor(db, helpers = {}) {
+        this.db = db;
+        this.checkpointer = helpers.checkpointer;
+        this.queryThreads = helpers.queryThreads;
+        this.walState = helpers.walState;
+        this.savepoint = db.transaction((run) => run());
+        this.sql = prepareStatements(db);
+        this.queries = new SqliteInventoryQueries(db);
+        this.secret = this.sql.getMeta.get('secret').value;
+        for (const name of STORE_CALLS) {
+            const call = this[name];
+            Object.defineProperty(this, name, {
+                value: (...args) => call.apply(this, args).catch((error) => { throw storageFailure(error); }),
+            });
+        }
+    }
+    /**
+     * Group commit: puts that arrive in the same turn of the event loop are written in one
+     * transaction, each inside its own savepoint, so one put's refusal rolls back only that
+     * put. Each caller is answered after the shared COMMIT, so an acknowledged put is durable
+     * and an unacknowledged one is all or nothing. One commit per group instead of per put
+     * is most of the ingest rate (see the README's benchmark figures).
+     */
+    async putInventory(p, instanceId, typeNames, decide, now) {
+        return new Promise((resolve, reject) => {
+            this.pendingPuts.push({ write: () => this.writePut(p, instanceId, typeNames, decide, now), resolve, reject, arrived: performance.now() });
+            this.scheduleFlush();
+        });
+    }
+    scheduleFlush() {
+        if (this.flushScheduled || this.pendingPuts.length === 0)
+            return;
+        this.flushScheduled = true;
+        setImmediate(() => this.flushPuts());
+    }
+    flushPuts() {
+        this.flushScheduled = false;
+        if (this.pendingPuts.length === 0)
+            return;
+        // The group is written once the checkpointer's RESTART is done.
+        const restart = this.walRestart();
+        if (restart)
+            return this.flushAfter(restart);
+        const group = this.pendingPuts.splice(0, MAX_PUTS_PER_COMMIT);
+        const failures = new Map();
+        try {
+            this.db.transaction(() => {
+                // One sequence number for the whole group, taken outside the puts' savepoints:
+                // deletions take theirs in their own transactions, so they still fall strictly
+                // before or after every put of a group.
+                this.groupSeq = this.nextSeq();
+                for (const put of group) {
+                    try {
+                        this.savepoint(put.write);
+                    }
+                    catch (error) {
+                        failures.set(put, error);
+                    }
+                }
+            }).immediate();
+        }
+        catch (error) {
+            // Another process holds the write lock (the transaction could not begin, so nothing was
+            // written): the group waits and tries again, except the puts that have waited long enough.
+            const waiting = isBusy(error) ? group.filter((put) => performance.now() - put.arrived < WRITE_LOCK_WAIT_MS) : [];
+            for (const put of group)
+                if (!waiting.includes(put))
+                    put.reject(storageFailure(error));
+            if (waiting.length > 0)
+                this.retryAfterLockPause(waiting);
+            else
+                this.scheduleFlush();
+            return;
+        }
+        this.lockRetryMs = LOCK_RETRY_FIRST_MS;
+        for (const put of group) {
+            if (failures.has(put))
+                put.reject(storageFailure(failures.get(put)));
+            else
+                put.resolve();
+        }
+        this.scheduleFlush();
+    }
+    /** Puts the group back at the head of the queue and flushes again after a pause, without holding the event loop. */
+    retryAfterLockPause(group) {
+        this.pendingPuts.unshift(...group);
+        const pause = this.lockRetryMs;
+        this.lockRetryMs = Math.min(pause * 2, LOCK_RETRY_MAX_MS);
+        this.flushAfter(delay(pause));
+    }
+    /** Flushes the queue once `wait` settles; puts arriving meanwhile join the queue. */
+    flushAfter(wait) {
+        this.flushScheduled = true;
+        this.lockWait = wait.then(() => {
+            this.lockWait = undefined;
+            this.flushPuts();
+        });
+    }
+    /**
+     * Runs a write transaction (or statement), waiting with timers while another process holds
+     * SQLite's write lock: the transaction cannot begin then, so nothing of it was done and it is
+     * simply tried again, up to WRITE_LOCK_WAIT_MS.
+     */
+    async writing(write) {
+        const deadline = performance.now() + WRITE_LOCK_WAIT_MS;
+        for (let pause = LOCK_RETRY_FIRST_MS;; pause = Math.min(pause * 2, LOCK_RETRY_MAX_MS)) {
+            await this.walRestart();
+            try {
+                return write();
+            }
+            catch (error) {
+                if (!isBusy(error) || performance.now() + pause > deadline)
+                    throw error;
+            }
+            await delay(pause);
+        }
+    }
+    /**
+     * While the checkpointer's RESTART checkpoint holds the write lock: a promise of its end
+     * (bounded, in case the checkpointer stops). Writes wait for it instead of asking SQLite for
+     * the lock, whose busy handler would sleep on the event loop.
+     */
+    walRestart() {
+        if (!this.walState || Atomics.load(this.walState, WAL_RESTARTING) === 0) {
+            this.walRestartSeen = undefined;
+            return undefined;
+        }
+        // A flag left up longer than that (the checkpointer's thread ended during a RESTART, say)
+        // no longer holds writes back: they ask SQLite for the lock, as without a checkpointer.
+        const now = performance.now();
+        this.walRestartSeen ??= now;
+        if (now - this.walRestartSeen >= WAL_RESTART_WAIT_MS)
+            return undefined;
+        const wait = waitAsync(this.walState, WAL_RESTARTING, 1, WAL_RESTART_WAIT_MS);
+        return wait.async ? wait.value : undefined;
+    }
+    writePut(p, instanceId, typeNames, decide, now) {
+        const { sql } = this;
+        const instanceRow = sql.getInstance.get(p.account, p.region, instanceId);
+        const types = new Map();
+        for (const typeName of typeNames) {
+            const typeRow = sql.getType.get(p.account, p.region, typeName);
+            types.set(typeName, typeRow ? toType(typeRow) : undefined);
+        }
+        const stored = new Map();
+        const storedItem = (typeName) => {
+            if (!stored.has(typeName))
+                stored.set(typeName, sql.getItemMeta.get(p.account, p.region, instanceId, typeName));
+            return stored.get(typeName);
+        };
+        let customTypeCount;
+        const plan = decide({
+            instance: instanceRow ? toInstance(instanceRow) : undefined,
+            types,
+            customTypeCount: () => (customTypeCount ??= sql.countCustomTypes.get(p.account, p.region).n),
+            subTypes: (typeName) => new Set(sql.listSubTypes.all(p.account, p.region, typeName).map((r) => r.sub_type)),
+            storedHash: (typeName) => {
+                const item = storedItem(typeName);
+                const type = types.get(typeName);
+                const visible = item && type && type.state === 'active' && item.seq > type.hiddenUpToSeq;
+                return visible ? item.content_hash ?? undefined : undefined;
+            },
+        });
+        for (const type of plan.types) {
+            sql.upsertType.run(p.account, p.region, type.typeName, type.version, JSON.stringify(type.attributes), type.state, type.disabledVersion ?? null, type.hiddenUpToSeq);
+        }
+        for (const { typeName, subType } of plan.subTypes)
+            sql.insertSubType.run(p.account, p.region, typeName, subType);
+        const seq = this.groupSeq;
+        for (const item of plan.items) {
+            const previous = storedItem(item.typeName);
+            if (previous)
+                this.releaseFromDeletion(p, item.typeName, previous.seq, previous.schema_version, now);
+            sql.upsertItem.run(p.account, p.region, instanceId, item.typeName, item.schemaVersion, item.captureTime, item.contentHash ?? null, item.contentJson, item.context ? JSON.stringify(item.context) : null, item.entryCount, seq);
+        }
+        sql.upsertInstance.run(p.account, p.region, instanceId, plan.instance.status, JSON.stringify(plan.instance.details ?? toInstanceDetails(instanceRow)), now, now);
+    }
+    /**
+     * A put replaces an item that an in-progress deletion was going to remove: the old item
+     * is gone all the same, so the deletion counts it as done now. Keeps counts exact.
+     */
+    releaseFromDeletion(p, typeName, seq, version, now) {
+        const row = this.sql.deletionCoveringSeq.get(p.account, p.region, typeName, seq, seq);
+        if (!row)
+            return;
+        const versions = JSON.parse(row.versions);
+        const counted = versions.find((v) => v.Version === version);
+        if (counted)
+            counted.RemainingCount -= 1;
+        this.sql.updateDeletionCounts.run(row.remaining_count - 1, JSON.stringify(versions), row.entries_deleted, now, row.deletion_id);
+    }
+    nextSeq() {
+        return this.sql.bumpSeq.get().value;
+    }
+    async getInstance(p, instanceId) {
+        const row = this.sql.getInstance.get(p.account, p.region, instanceId);
+        return row ? toInstance(row) : undefined;
+    }
+    async getType(p, typeName) {
+        const row = this.sql.getType.get(p.account, p.region, typeName);
+        return row ? toType(row) : undefined;
+    }
+    async listTypes(p, afterTypeName, limit) {
+        const rows = this.sql.listActiveTypes.all(p.account, p.region, afterTypeName ?? '', limit + 1);
+        const items = rows.slice(0, limit).map(toType);
+        return { items, next: rows.length > limit ? items[items.length - 1].typeName : undefined };
+    }
+    async listSubTypes(p, typeName) {
+        return this.sql.listSubTypes.all(p.account, p.region, typeName).map((r) => r.sub_type);
+    }
+    async getItem(p, instanceId, typeName) {
+        const row = this.sql.getVisibleItem.get(p.account, p.region, instanceId, typeName);
+        return row ? toItem(row) : undefined;
+    }
+    async queryInventoryPage(p, query, afterInstanceId, limit, typeName, contentBudgetChars) {
+        // A page without conditions reads its instances by key; one with conditions may scan the fleet.
+        if (this.queryThreads && query.conditions.length > 0)
+            return this.queryThreads.run('inventoryPage', p.account, p.region, query, afterInstanceId ?? '', limit, typeName, contentBudgetChars);
+        return this.queries.inventoryPage(p.account, p.region, query, afterInstanceId ?? '', limit, typeName, contentBudgetChars);
+    }
+    async aggregate(p, query, keys, limit) {
+        if (this.queryThreads)
+            return this.queryThreads.run('aggregate', p.account, p.region, query, keys, limit);
+        return this.queries.aggregate(p.account, p.region, query, keys, limit);
+    }
+    async countGroup(p, query, group) {
+        if (this.queryThreads)
+            return this.queryThreads.run('countGroup', p.account, p.region, query, group);
+        return this.queries.countGroup(p.account, p.region, query, group);
+    }
+    async countItemsByVersion(p, typeName) {
+        const type = await this.getType(p, typeName);
+        return this.countVersions(p, typeName, type?.hiddenUpToSeq ?? 0, Number.MAX_SAFE_INTEGER);
+    }
+    countVersions(p, typeName, afterSeq, upToSeq) {
+        const rows = this.sql.countByVersion.all(p.account, p.region, typeName, afterSeq, upToSeq);
+        return rows.map((r) => ({ Version: r.version, Count: r.n, RemainingCount: r.n }));
+    }
+    async startDeletion(p, request, decide) {
+        const { sql } = this;
+        return this.writing(() => this.db.transaction(() => {
+            const typeRow = sql.getType.get(p.account, p.region, request.typeName);
+            const type = typeRow ? toType(typeRow) : undefined;
+            const tokenRow = request.clientToken ? sql.getDeletionByToken.get(p.account, p.region, request.clientToken) : undefined;
+            const decision = decide({ type, sameToken: tokenRow ? { deletion: toDeletion(tokenRow), paramsDigest: tokenRow.params_digest } : undefined });
+            if (decision.replay)
+                return decision.replay;
+            const cutoff = this.nextSeq();
+            const lower = type?.hiddenUpToSeq ?? 0;
+            const versions = this.countVersions(p, request.typeName, lower, cutoff);
+            const total = versions.reduce((sum, v) => sum + v.Count, 0);
+            if (type) {
+                sql.hideType.run(decision.typeState ?? type.state, decision.disabledVersion ?? type.disabledVersion ?? null, cutoff, p.account, p.region, request.typeName);
+            }
+            const status = total === 0 ? 'Complete' : 'InProgress';
+            sql.insertDeletion.run(request.deletionId, p.account, p.region, request.typeName, request.option ?? null, request.clientToken ?? null, request.paramsDigest, status, request.now, request.now, cutoff, lower, cutoff, total, total, JSON.stringify(versions));
+            if (status === 'Complete')
+                this.finishDeletion(p, request.typeName, request.option);
+            return toDeletion(sql.getDeletion.get(request.deletionId));
+        }).immediate());
+    }
+    async getDeletion(p, deletionId) {
+        const row = this.sql.getDeletion.get(deletionId);
+        return row && row.account === p.account && row.region === p.region ? toDeletion(row) : undefined;
+    }
+    async listDeletions(p, after, limit) {
+        const rows = (after
+            ? this.sql.listDeletionsAfter.all(p.account, p.region, after.startTime, after.startTime, after.ordinal, limit + 1)
+            : this.sql.listDeletions.all(p.account, p.region, limit + 1));
+        const page = rows.slice(0, limit);
+        const last = page[page.length - 1];
+        return { items: page.map(toDeletion), next: rows.length > limit ? { startTime: last.start_time, ordinal: last.ordinal } : undefined };
+    }
+    async claimDeletion(owner, now, leaseMs) {
+        // In a transaction of its own: an UPDATE ... RETURNING read with get() in autocommit mode
+        // commits when the statement is reset, and a failure there (disk full, busy) goes unreported,
+        // so the claim would seem taken while nothing was written. COMMIT reports it.
+        const row = (await this.writing(() => this.db.transaction(() => this.sql.claimDeletion.get(owner, now + leaseMs, owner, now)).immediate()));
+        return row?.deletion_id;
+    }
+    async runDeletionBatch(deletionId, owner, batchSize, now, leaseMs) {
+        const { sql } = this;
+        return this.writing(() => this.db.transaction(() => {
+            const row = sql.getDeletion.get(deletionId);
+            if (!row || row.lease_owner !== owner)
+                return { leaseHeld: false, itemsDeleted: 0, entriesDeleted: 0, complete: false };
+            if (row.status === 'Complete')
+                return { leaseHeld: true, itemsDeleted: 0, entriesDeleted: 0, complete: true };
+            const p = { account: row.account, region: row.region };
+            // The batch is a range of seq, so one index-driven DELETE removes it: measured 1.6x
+            // faster than deleting by id (or with RETURNING). Items of one put group share a seq,
+            // so a batch may exceed batchSize by less than one group.
+            const scope = [row.account, row.region, row.type_name, row.lower_seq];
+            const edge = sql.batchEdge.pluck().get(...scope, row.cutoff_seq, batchSize - 1);
+            const upper = edge ?? row.cutoff_seq;
+            const counted = sql.countBatch.all(...scope, upper);
+            sql.deleteBatch.run(...scope, upper);
+            const versions = JSON.parse(row.versions);
+            let entries = 0;
+            let items = 0;
+            for (const group of counted) {
+                items += group.items;
+                entries += group.entries;
+                const version = versions.find((v) => v.Version === group.schema_version);
+                if (version)
+                    version.RemainingCount -= group.items;
+            }
+            const complete = edge === undefined;
+            sql.updateDeletionProgress.run(row.remaining_count - items, JSON.stringify(versions), row.entries_deleted + entries, now, complete ? 'Complete' : 'InProgress', now + leaseMs, deletionId);
+            if (complete)
+                this.finishDeletion(p, row.type_name, (row.option ?? undefined));
+            return { leaseHeld: true, itemsDeleted: items, entriesDeleted: entries, complete };
+        }).immediate());
+    }
+    /** After DeleteSchema, the type row goes too, unless a put has recreated the type meanwhile. */
+    finishDeletion(p, typeName, option) {
+        if (option !== 'DeleteSchema')
+            return;
+        const others = this.sql.countDeletionsInProgress.get(p.account, p.region, typeName).n;
+        if (others > 0)
+            return;
+        const removed = this.sql.deleteTypeIfDeleted.run(p.account, p.region, typeName);
+        if (removed.changes > 0)
+            this.sql.deleteSubTypes.run(p.account, p.region, typeName);
+    }
+    async releaseDeletion(deletionId, owner) {
+        await this.writing(() => this.sql.releaseDeletion.run(deletionId, owner));
+    }
+    async purgeDeletions(before) {
+        return (await this.writing(() => this.sql.purgeDeletions.run(before))).changes;
+    }
+    async countDeletionsInProgress() {
+        return this.db.prepare(`SELECT COUNT(*) AS n FROM deletions WHERE status = 'InProgress'`).get().n;
+    }
+    async sizeBytes() {
+        const pages = this.db.pragma('page_count', { simple: true });
+        return pages * this.db.pragma('page_size', { simple: true });
+    }
+    async ping() {
+        this.db.prepare('SELECT 1').get();
+    }
+    async close() {
+        // Puts still queued are written (or fail) first, waiting out a write lock held elsewhere.
+        while (this.pendingPuts.length > 0 || this.lockWait) {
+            if (this.lockWait)
+                await this.lockWait;
+            else
+                this.flushPuts();
+        }
+        await this.queryThreads?.close();
+        await this.checkpointer?.stop();
+        // Closing the last connection checkpoints what is left and removes the WAL.
+        if (this.db.open)
+            this.db.close();
+    }
+}
+function toInstanceDetails(row) {
+    return row ? JSON.parse(row.details) : {};
+}
+function prepareStatements(db) {
+    return {
+        getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
+        bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`),
+        getInstance: db.prepare(`SELECT instance_id, status, details, first_seen, last_seen FROM instances WHERE account = ? AND region = ? AND instance_id = ?`),
+        upsertInstance: db.prepare(`
+      INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`),
+        getType: db.prepare(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = ? AND region = ? AND type_name = ?`),
+        listActiveTypes: db.prepare(`
+      SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types
+      WHERE account = ? AND region = ? AND state = 'active' AND type_name > ? ORDER BY type_name LIMIT ?`),
+        countCustomTypes: db.prepare(`SELECT COUNT(*) AS n FROM types WHERE account = ? AND region = ? AND state != 'deleted' AND type_name LIKE 'Custom:%'`),
+        upsertType: db.prepare(`
+      INSERT INTO types (account, region, type_name, version, attributes, state, disabled_version, hidden_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account, region, type_name) DO UPDATE SET version = excluded.version, attributes = excluded.attributes,
+        state = excluded.state, disabled_version = excluded.disabled_version, hidden_seq = excluded.hidden_seq`),
+        hideType: db.prepare(`UPDATE types SET state = ?, disabled_version = ?, hidden_seq = ? WHERE account = ? AND region = ? AND type_name = ?`),
+        deleteTypeIfDeleted: db.prepare(`DELETE FROM types WHERE account = ? AND region = ? AND type_name = ? AND state = 'deleted'`),
+        listSubTypes: db.prepare(`SELECT sub_type FROM sub_types WHERE account = ? AND region = ? AND type_name = ? ORDER BY sub_type`),
+        insertSubType: db.prepare(`INSERT OR IGNORE INTO sub_types (account, region, type_name, sub_type) VALUES (?, ?, ?, ?)`),
+        deleteSubTypes: db.prepare(`DELETE FROM sub_types WHERE account = ? AND region = ? AND type_name = ?`),
+        getItemMeta: db.prepare(`SELECT seq, schema_version, content_hash FROM items WHERE account = ? AND region = ? AND instance_id = ? AND type_name = ?`),
+        getVisibleItem: db.prepare(`
+      SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content, i.context
+      FROM items i JOIN types t ON t.account = i.account AND t.region = i.region AND t.type_name = i.type_name
+      WHERE i.account = ? AND i.region = ? AND i.instance_id = ? AND i.type_name = ? AND t.state = 'active' AND i.seq > t.hidden_seq`),
+        upsertItem: db.prepare(`
+      INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content_hash, content, context, entry_count, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account, region, instance_id, type_name) DO UPDATE SET schema_version = excluded.schema_version,
+        capture_time = excluded.capture_time, content_hash = excluded.content_hash, content = excluded.content,
+        context = excluded.context, entry_count = excluded.entry_count, seq = excluded.seq`),
+        countByVersion: db.prepare(`
+      SELECT schema_version AS version, COUNT(*) AS n FROM items
+      WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? GROUP BY schema_version ORDER BY schema_version`),
+        batchEdge: db.prepare(`
+      SELECT seq FROM items WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT 1 OFFSET ?`),
+        countBatch: db.prepare(`
+      SELECT schema_version, COUNT(*) AS items, SUM(entry_count) AS entries FROM items
+      WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? GROUP BY schema_version`),
+        deleteBatch: db.prepare(`DELETE FROM items WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ?`),
+        getDeletion: db.prepare(`SELECT * FROM deletions WHERE deletion_id = ?`),
+        getDeletionByToken: db.prepare(`SELECT * FROM deletions WHERE account = ? AND region = ? AND client_token = ?`),
+        deletionCoveringSeq: db.prepare(`
+      SELECT * FROM deletions WHERE account = ? AND region = ? AND type_name = ? AND status = 'InProgress' AND lower_seq < ? AND cutoff_seq >= ?`),
+        countDeletionsInProgress: db.prepare(`SELECT COUNT(*) AS n FROM deletions WHERE account = ? AND region = ? AND type_name = ? AND status = 'InProgress'`),
+        insertDeletion: db.prepare(`
+      INSERT INTO deletions (deletion_id, account, region, type_name, option, client_token, params_digest, status, start_time, last_update,
+        ordinal, lower_seq, cutoff_seq, total_count, remaining_count, versions)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        updateDeletionCounts: db.prepare(`UPDATE deletions SET remaining_count = ?, versions = ?, entries_deleted = ?, last_update = ? WHERE deletion_id = ?`),
+        updateDeletionProgress: db.prepare(`
+      UPDATE deletions SET remaining_count = ?, versions = ?, entries_deleted = ?, last_update = ?, status = ?, lease_expires = ? WHERE deletion_id = ?`),
+        listDeletions: db.prepare(`SELECT * FROM deletions WHERE account = ? AND region = ? ORDER BY start_time DESC, ordinal DESC LIMIT ?`),
+        listDeletionsAfter: db.prepare(`
+      SELECT * FROM deletions WHERE account = ? AND region = ? AND (start_time < ? OR (start_time = ? AND ordinal < ?))
+      ORDER BY start_time DESC, ordinal DESC LIMIT ?`),
+        claimDeletion: db.prepare(`
+      UPDATE deletions SET lease_owner = ?, lease_expires = ?
+      WHERE deletion_id = (
+        SELECT deletion_id FROM deletions WHERE status = 'InProgress' AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
+        ORDER BY ordinal LIMIT 1)
+      RETURNING deletion_id`),
+        releaseDeletion: db.prepare(`UPDATE deletions SET lease_owner = NULL, lease_expires = NULL WHERE deletion_id = ? AND lease_owner = ?`),
+        purgeDeletions: db.prepare(`DELETE FROM deletions WHERE status = 'Complete' AND last_update < ?`),
+    };
+}
+//# sourceMappingURL=sqlite-store.js.map

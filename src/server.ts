@@ -139,10 +139,18 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   // client 502: behind one, this must outlast the balancer's own idle timeout.
   server.keepAliveTimeout = config.keepAliveTimeoutMs
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => resolve())
-  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => resolve())
+    })
+  } catch (error) {
+    // The store's threads (and the pool's connections) would otherwise keep the process alive,
+    // the error printed: a supervisor would see a server that neither runs nor exits.
+    await decoder.close()
+    await store.close()
+    throw new ListenError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, { cause: error })
+  }
   worker.start()
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -181,6 +189,9 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   }
   return { url, store, reloadCredentials: () => reloadCredentials(verifier, credentialsFile, log), close }
 }
+
+/** The address could not be bound (in use, not this machine's, a privileged port). */
+export class ListenError extends Error {}
 
 /** Shutdown: how long calls in flight may take to finish before their connections are closed. */
 const DRAIN_MS = 10_000

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ListInventoryEntriesCommand, PutInventoryCommand } from '@aws-sdk/client-ssm'
@@ -166,6 +167,28 @@ describe('migrate', () => {
     const failed = await cli(['migrate', '--database-url', 'postgres://postgres@127.0.0.1:1/none?schema=unreachable', '--database-connect-timeout-ms', '2000'])
     assert.equal(failed.code, 1)
     assert.match(failed.stderr, /^ssm-inventory migrate: cannot prepare PostgreSQL at 127\.0\.0\.1:1\/none \(schema unreachable\): /)
+  })
+})
+
+describe('serve', () => {
+  it('exits 2 saying why when its port is taken, rather than living on with the store open', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const { port } = taken.address() as AddressInfo
+    const dir = tempDataDir()
+    try {
+      const store = ON_POSTGRES ? ['--database-url', schemaUrl(schemaOf(dir))] : ['--data-dir', dir]
+      // Before, the error was printed and the process stayed up (the store's threads or pool kept it): the timeout kills it then.
+      const started = await new Promise<{ code: number | string | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, [CLI, 'serve', '--port', String(port), ...store], { timeout: 20_000, killSignal: 'SIGKILL' }, (error, _stdout, stderr) =>
+          resolve({ code: error ? (error.code ?? error.signal ?? null) : 0, stderr }))
+      })
+      assert.equal(started.code, 2, started.stderr)
+      assert.match(started.stderr, new RegExp(`^ssm-inventory serve: cannot listen on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`))
+    } finally {
+      taken.close()
+      removeDir(dir)
+    }
   })
 })
 

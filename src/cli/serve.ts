@@ -1,7 +1,7 @@
 /** `ssm-inventory serve`: runs the server until SIGTERM or SIGINT, then drains and exits; SIGHUP reloads the credentials file. */
 import { ConfigError, configHelp, loadConfig } from '../config.js'
 import { CredentialsFileError } from '../protocol/authentication.js'
-import { startServer } from '../server.js'
+import { ListenError, startServer } from '../server.js'
 import { PostgresUnavailableError } from '../store/postgres/postgres-store.js'
 
 export const serveUsage = `Usage: ssm-inventory serve [flags]
@@ -42,7 +42,7 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     server = await startServer(config)
   } catch (error) {
-    if (!(error instanceof CredentialsFileError) && !(error instanceof PostgresUnavailableError)) throw error
+    if (!(error instanceof CredentialsFileError) && !(error instanceof PostgresUnavailableError) && !(error instanceof ListenError)) throw error
     process.stderr.write(`ssm-inventory serve: ${error.message}\n`)
     return 2
   }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import { sqliteMigrations } from '../src/store/sqlite/sqlite-migrations.js'
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
+import { openSqliteStore, SqliteOpenError } from '../src/store/sqlite/sqlite-store.js'
 import { removeDir, startServerProcess, tempDataDir } from './support/server-process.js'
 import { storeConformance } from './store-conformance.js'
 
@@ -44,6 +45,15 @@ describe('sqlite migrations', () => {
     assert.deepEqual(failures, [])
   })
 
+  it('says which file it could not open when the data file is not a database', async () => {
+    const dataDir = tempDataDir()
+    after(() => removeDir(dataDir))
+    const path = join(dataDir, 'inventory.sqlite')
+    writeFileSync(path, 'not a database: an operator pointed --data-dir at the wrong directory, or the file was damaged\n'.repeat(20))
+    assert.throws(() => openSqliteStore({ path }), (error: Error) => error instanceof SqliteOpenError && error.message === `cannot open the SQLite database ${path}: file is not a database`)
+    await assert.rejects(startServerProcess({ dataDir }), new RegExp(`exited with 2 before listening:\\nssm-inventory serve: cannot open the SQLite database ${path.replaceAll('/', '\\/')}: file is not a database`))
+  })
+
   it('refuses a file written by a newer version, leaving it as it was', async () => {
     const dataDir = tempDataDir()
     after(() => removeDir(dataDir))
@@ -54,7 +64,7 @@ describe('sqlite migrations', () => {
     db.close()
     assert.throws(() => openSqliteStore({ path }), new RegExp(`written by a newer ssm-inventory \\(schema version ${newer}; this version knows up to ${sqliteMigrations.length}\\)`))
     // The server says so and exits instead of serving.
-    await assert.rejects(startServerProcess({ dataDir }), /exited with 1 before listening:[\s\S]*written by a newer ssm-inventory/)
+    await assert.rejects(startServerProcess({ dataDir }), /exited with 2 before listening:\nssm-inventory serve: \S+inventory\.sqlite was written by a newer ssm-inventory/)
     const untouched = new Database(path, { readonly: true })
     assert.equal(untouched.pragma('user_version', { simple: true }), newer)
     assert.equal(untouched.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get(), 0)

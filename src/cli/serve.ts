@@ -3,6 +3,7 @@ import { ConfigError, configHelp, loadConfig } from '../config.js'
 import { CredentialsFileError } from '../protocol/authentication.js'
 import { ListenError, startServer } from '../server.js'
 import { PostgresUnavailableError } from '../store/postgres/postgres-store.js'
+import { SqliteOpenError } from '../store/sqlite/sqlite-store.js'
 
 export const serveUsage = `Usage: ssm-inventory serve [flags]
 
@@ -42,8 +43,10 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     server = await startServer(config)
   } catch (error) {
-    if (!(error instanceof CredentialsFileError) && !(error instanceof PostgresUnavailableError) && !(error instanceof ListenError)) throw error
-    process.stderr.write(`ssm-inventory serve: ${error.message}\n`)
+    // What an operator can fix: the keys, the database, the address. Anything else is a fault of the program.
+    const expected = [CredentialsFileError, PostgresUnavailableError, SqliteOpenError, ListenError]
+    if (!expected.some((kind) => error instanceof kind)) throw error
+    process.stderr.write(`ssm-inventory serve: ${(error as Error).message}\n`)
     return 2
   }
   // SIGHUP rotates keys: the credentials file is read again (and the process is not ended, as

@@ -68,24 +68,30 @@ interface ItemRow {
   context: string | null
 }
 
+/** The database file could not be opened or prepared (not a database, no permission, a newer schema). */
+export class SqliteOpenError extends Error {}
+
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
-  const db = new Database(options.path)
-  // Opening and migrating may wait for another process (a second node starting at once).
-  db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
-  useWal(db)
-  db.pragma('synchronous = NORMAL')
-  // Checkpoints run in a worker thread (sqlite-checkpointer.ts), never inside a commit.
-  if (options.path !== ':memory:') db.pragma('wal_autocheckpoint = 0')
-  // What the WAL file is cut back to when it starts over (see sqlite-checkpointer.ts).
-  db.pragma(`journal_size_limit = ${options.walLimitBytes ?? WAL_LIMIT_BYTES}`)
-  db.pragma('foreign_keys = ON')
-  registerInventoryFunctions(db)
+  let db: Database.Database | undefined
   try {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
+    db = new Database(options.path)
+    // Opening and migrating may wait for another process (a second node starting at once).
+    db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
+    useWal(db)
+    db.pragma('synchronous = NORMAL')
+    // Checkpoints run in a worker thread (sqlite-checkpointer.ts), never inside a commit.
+    if (options.path !== ':memory:') db.pragma('wal_autocheckpoint = 0')
+    // What the WAL file is cut back to when it starts over (see sqlite-checkpointer.ts).
+    db.pragma(`journal_size_limit = ${options.walLimitBytes ?? WAL_LIMIT_BYTES}`)
+    db.pragma('foreign_keys = ON')
+    registerInventoryFunctions(db)
     migrate(db, options.path)
   } catch (error) {
-    db.close()
-    throw error
+    db?.close()
+    // SQLite's and the file system's messages do not say which file: a newer schema's does.
+    const message = (error as Error).message
+    throw new SqliteOpenError(message.startsWith(options.path) ? message : `cannot open the SQLite database ${options.path}: ${message}`, { cause: error })
   }
   // From here on, SQLite itself waits only briefly for a lock: it waits by blocking the event
   // loop, so longer waits are done by the store with timers (SqliteStore.writing).

@@ -65,6 +65,23 @@ function integer(name: string, value: string, min: number): number {
 
 export class ConfigError extends Error {}
 
+/** A PostgreSQL URL, checked at start rather than by its first use; the messages never repeat it (it may hold a password). */
+function databaseUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(
+      'database-url is not a URL: write postgres://user:password@host:5432/database?schema=name ' +
+        '(for a Unix socket, postgres:///database?host=/path/to/socket/directory&user=name)',
+    )
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`database-url must be a postgres:// or postgresql:// URL; got one for '${url.protocol.slice(0, -1)}'`)
+  }
+  return value
+}
+
 /** Resolved by the server once it knows its store. */
 export const AUTO_BATCH_SIZE = 0
 
@@ -86,7 +103,7 @@ export const settings: Setting[] = [
   {
     flag: 'database-url', env: 'DATABASE_URL', default: '',
     help: 'PostgreSQL to store into instead of SQLite, e.g. postgres://user@host:5432/db (?schema=name, default ssm_inventory); several servers may share it',
-    apply: (c, v) => (c.databaseUrl = v === '' ? undefined : v),
+    apply: (c, v) => (c.databaseUrl = v === '' ? undefined : databaseUrl(v)),
   },
   {
     flag: 'database-connect-timeout-ms', env: 'SSM_INVENTORY_DATABASE_CONNECT_TIMEOUT_MS', default: '10000',

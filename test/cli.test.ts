@@ -171,6 +171,23 @@ describe('migrate', () => {
 })
 
 describe('serve', () => {
+  const serve = (args: string[]) => new Promise<{ code: number | string | null; stderr: string }>((resolve) => {
+    execFile(process.execPath, [CLI, 'serve', ...args], { timeout: 20_000, killSignal: 'SIGKILL' }, (error, _stdout, stderr) =>
+      resolve({ code: error ? (error.code ?? error.signal ?? null) : 0, stderr }))
+  })
+
+  it('refuses a --database-url it cannot use before opening anything, without repeating it', async () => {
+    for (const [url, message] of [
+      ['postgres://app:s3cret@/inventory', /database-url is not a URL: write postgres:\/\/user:password@host:5432\/database\?schema=name \(for a Unix socket, postgres:\/\/\/database\?host=/],
+      ['mysql://app:s3cret@db/inventory', /database-url must be a postgres:\/\/ or postgresql:\/\/ URL; got one for 'mysql'/],
+    ] as const) {
+      const refused = await serve(['--port', '0', '--database-url', url])
+      assert.equal(refused.code, 2, refused.stderr)
+      assert.match(refused.stderr, message)
+      assert.doesNotMatch(refused.stderr, /s3cret/)
+    }
+  })
+
   it('exits 2 saying why when its port is taken, rather than living on with the store open', async () => {
     const taken = createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
@@ -179,10 +196,7 @@ describe('serve', () => {
     try {
       const store = ON_POSTGRES ? ['--database-url', schemaUrl(schemaOf(dir))] : ['--data-dir', dir]
       // Before, the error was printed and the process stayed up (the store's threads or pool kept it): the timeout kills it then.
-      const started = await new Promise<{ code: number | string | null; stderr: string }>((resolve) => {
-        execFile(process.execPath, [CLI, 'serve', '--port', String(port), ...store], { timeout: 20_000, killSignal: 'SIGKILL' }, (error, _stdout, stderr) =>
-          resolve({ code: error ? (error.code ?? error.signal ?? null) : 0, stderr }))
-      })
+      const started = await serve(['--port', String(port), ...store])
       assert.equal(started.code, 2, started.stderr)
       assert.match(started.stderr, new RegExp(`^ssm-inventory serve: cannot listen on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`))
     } finally {

@@ -193,6 +193,24 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   return config
 }
 
+/**
+ * The configuration of a command that takes serve's flags (serve, migrate): its usage for
+ * --help (exit 0), a ConfigError on stderr (exit 2), else the configuration.
+ */
+export function commandConfig(command: string, usage: string, argv: string[]): ServerConfig | { exitCode: number } {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`)
+    return { exitCode: 0 }
+  }
+  try {
+    return loadConfig(argv, process.env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`ssm-inventory ${command}: ${error.message}\nRun 'ssm-inventory ${command} --help' for the flags.\n`)
+    return { exitCode: 2 }
+  }
+}
+
 /** Addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)

@@ -115,19 +115,7 @@ describe('postgres migrations', () => {
         u.username = role
         return u.toString()
       }
-      const store = await openPostgresStore({ url: url(given) })
-      try {
-        const P = { account: '141414141414', region: 'eu-west-1' }
-        await store.putInventory(P, instanceId(1), ['Custom:Granted'], () => ({
-          types: [{ typeName: 'Custom:Granted', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
-          items: [{ instanceId: instanceId(1), typeName: 'Custom:Granted', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: '[{"A":"1"}]', entryCount: 1 }],
-          subTypes: [],
-          instance: { status: 'Active' },
-        }), 1)
-        assert.equal((await store.countItemsByVersion(P, 'Custom:Granted')).length, 1)
-      } finally {
-        await store.close()
-      }
+      await assertWritesAndReads(url(given))
       await assert.rejects(openPostgresStore({ url: url(missing) }), new RegExp(`schema ${missing} does not exist and this role may not create it \\(permission denied for database \\w+\\); create it for the role \\(CREATE SCHEMA ${missing} AUTHORIZATION <role>\\)`))
     } finally {
       await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS ${given} CASCADE; DROP ROLE IF EXISTS ${role}`))
@@ -145,19 +133,7 @@ describe('postgres migrations', () => {
     try {
       const url = new URL(schemaUrl(owned))
       url.username = role
-      const store = await openPostgresStore({ url: url.toString() })
-      try {
-        const P = { account: '151515151515', region: 'eu-west-1' }
-        await store.putInventory(P, instanceId(1), ['Custom:Used'], () => ({
-          types: [{ typeName: 'Custom:Used', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
-          items: [{ instanceId: instanceId(1), typeName: 'Custom:Used', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: '[{"A":"1"}]', entryCount: 1 }],
-          subTypes: [],
-          instance: { status: 'Active' },
-        }), 1)
-        assert.equal((await store.countItemsByVersion(P, 'Custom:Used')).length, 1)
-      } finally {
-        await store.close()
-      }
+      await assertWritesAndReads(url.toString())
       // The schema one migration behind: the role may not apply it.
       const latest = postgresMigrations.length
       await withPostgres((client) => client.query(`DELETE FROM ${owned}.schema_migrations WHERE version = ${latest}`))
@@ -220,6 +196,18 @@ describe('postgres migrations', () => {
 })
 
 /** A put of one Custom:G item to instance n, creating the type if it is new. */
+/** A store opened on `url` (as some role) takes a put and reads it back. */
+async function assertWritesAndReads(url: string): Promise<void> {
+  const store = await openPostgresStore({ url })
+  try {
+    const P = { account: '141414141414', region: 'eu-west-1' }
+    await putItem(store, P, 1)
+    assert.equal((await store.countItemsByVersion(P, 'Custom:G')).length, 1)
+  } finally {
+    await store.close()
+  }
+}
+
 function putItem(store: Store, p: Partition, n: number): Promise<void> {
   return store.putInventory(p, instanceId(n), ['Custom:G'], (ctx) => ({
     types: ctx.types.get('Custom:G') ? [] : [{ typeName: 'Custom:G', version: '1.0', attributes: [{ Name: 'A', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],

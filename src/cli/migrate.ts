@@ -4,7 +4,7 @@
  * that has it (the schema's owner). Starting a node migrates too; this does it alone.
  */
 import { join } from 'node:path'
-import { ConfigError, loadConfig } from '../config.js'
+import { commandConfig } from '../config.js'
 import { openPostgresStore, postgresSchemaName } from '../store/postgres/postgres-store.js'
 import { postgresMigrations } from '../store/postgres/postgres-migrations.js'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
@@ -19,18 +19,8 @@ INSERT, UPDATE and DELETE on its tables, USAGE on its sequences. It takes serve'
 environment variables; only the store's matter.`
 
 export async function migrate(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${migrateUsage}\n`)
-    return 0
-  }
-  let config
-  try {
-    config = loadConfig(argv, process.env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    process.stderr.write(`ssm-inventory migrate: ${error.message}\nRun 'ssm-inventory migrate --help' for the flags.\n`)
-    return 2
-  }
+  const config = commandConfig('migrate', migrateUsage, argv)
+  if ('exitCode' in config) return config.exitCode
   try {
     if (config.databaseUrl !== undefined) {
       const store = await openPostgresStore({ url: config.databaseUrl, connectTimeoutMs: config.databaseConnectTimeoutMs, poolSize: 1 })

@@ -1,5 +1,5 @@
 /** `ssm-inventory serve`: runs the server until SIGTERM or SIGINT, then drains and exits; SIGHUP reloads the credentials file. */
-import { ConfigError, configHelp, loadConfig } from '../config.js'
+import { commandConfig, configHelp } from '../config.js'
 import { CredentialsFileError } from '../protocol/authentication.js'
 import { ListenError, startServer } from '../server.js'
 import { PostgresUnavailableError } from '../store/postgres/postgres-store.js'
@@ -15,18 +15,8 @@ GET /health answers 200 once the store is open and migrated. SIGTERM or SIGINT s
 ${configHelp()}`
 
 export async function serve(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${serveUsage}\n`)
-    return 0
-  }
-  let config
-  try {
-    config = loadConfig(argv, process.env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    process.stderr.write(`ssm-inventory serve: ${error.message}\nRun 'ssm-inventory serve --help' for the flags.\n`)
-    return 2
-  }
+  const config = commandConfig('serve', serveUsage, argv)
+  if ('exitCode' in config) return config.exitCode
   // Listening for signals before starting: one that arrives during start-up still stops
   // the server cleanly once it is up. The first signal starts the shutdown; a second one
   // (either kind) finds no listener and ends the process at once.

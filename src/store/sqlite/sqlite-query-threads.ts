@@ -11,9 +11,9 @@
  * counted in `state`, shared with the checkpointer, which may ask for new ones to be held
  * for a moment so that the WAL can start over (sqlite-checkpointer.ts).
  *
- * A query that runs past its time limit is stopped with its thread (SQLite offers no other
- * way to stop it from here) and its call fails as the database not answering in time, as a
- * PostgreSQL statement timeout does. Without a limit, one runaway report held the thread (the
+ * A query that runs past its time limit is stopped with its thread (better-sqlite3 cannot
+ * interrupt SQLite; the query ends at its next yield point, sqlite-inventory-query.ts) and its
+ * call fails as the database not answering in time, as a PostgreSQL statement timeout does. Without a limit, one runaway report held the thread (the
  * reports behind it waited) and its old snapshot kept the WAL from starting over; a client's
  * retries after its own timeout (boto3: 60 s) then queued the same report again behind it.
  * The queries waiting on that thread go on on another.

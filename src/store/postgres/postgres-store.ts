@@ -255,7 +255,7 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
           await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [version + 1])
         }
       } catch (error) {
-        if ((error as { code?: string }).code !== '42501') throw error
+        if (!isInsufficientPrivilege(error)) throw error
         throw new Error(
           `schema ${schema} is at version ${applied} and this version needs ${postgresMigrations.length}, but this role may not change it (${(error as Error).message}); ` +
             `run 'ssm-inventory migrate' (or start one node) as a role that may, such as the schema's owner`,
@@ -272,6 +272,11 @@ async function migrate(connection: pg.ClientConfig, schema: string, onConnection
   } finally {
     await client.end().catch(() => {})
   }
+}
+
+/** PostgreSQL's insufficient_privilege: the role may not do what was asked. */
+function isInsufficientPrivilege(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === '42501'
 }
 
 /** The schema's version: 0 when it or its migrations table does not exist yet (the catalogue is read, which needs no privilege). */
@@ -294,7 +299,7 @@ async function createSchemaUnlessPresent(client: pg.Client, schema: string): Pro
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
   } catch (error) {
-    if ((error as { code?: string }).code !== '42501') throw error
+    if (!isInsufficientPrivilege(error)) throw error
     throw new Error(
       `schema ${schema} does not exist and this role may not create it (${(error as Error).message}); ` +
         `create it for the role (CREATE SCHEMA ${schema} AUTHORIZATION <role>) or grant the role CREATE on the database`,

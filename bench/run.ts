@@ -16,6 +16,9 @@
  *  4. GetInventory over a fleet of 10,000 instances x 5 types x 20 entries: one 50-entity
  *     page vs JSON-serialising the same page from memory; a filtered query and an
  *     aggregation over the whole fleet; the server's peak RSS meanwhile.
+ *  8. a burst of uploads: 256 clients each sending a ~1 MiB PutInventory at once, to a server
+ *     with the default --max-inflight-body-bytes beside one without a bound; time, the server's
+ *     peak RSS, and the slowest GetInventorySchema answered meanwhile.
  *
  * Nothing here is asserted: the machine is shared and noisy. Read the ratios.
  */
@@ -725,6 +728,72 @@ async function benchPostgres(): Promise<void> {
   }
 }
 
+/** One ~0.93 MiB PutInventory: five custom types of 190 entries of ~1 KB. */
+function uploadBody(n: number): string {
+  const items = Array.from({ length: 5 }, (_, t) => ({
+    TypeName: `Custom:Upload${t}`, SchemaVersion: '1.0', CaptureTime: CAPTURE,
+    Content: Array.from({ length: 190 }, (_, e) => ({ Name: `entry-${e}`, Value: 'v'.repeat(1000) })),
+  }))
+  return JSON.stringify({ InstanceId: instanceId(n), Items: items })
+}
+
+interface BurstRun {
+  seconds: number
+  peakRssMiB: number
+  slowestSmallMs: number
+  failed: number
+}
+
+/** Every client sends its upload at once (one connection each) while one client asks GetInventorySchema every 20 ms. */
+async function uploadBurst(args: string[], clients: number): Promise<BurstRun> {
+  const server = await startServerProcess({ args })
+  const burstAgent = new Agent({ keepAlive: true, maxSockets: clients + 1 })
+  try {
+    const bodies = Array.from({ length: clients }, (_, i) => uploadBody(i + 1))
+    let slowestSmallMs = 0
+    let done = false
+    const small = (async () => {
+      while (!done) {
+        const started = performance.now()
+        await call(server.url, 'GetInventorySchema', '{}')
+        slowestSmallMs = Math.max(slowestSmallMs, performance.now() - started)
+        await sleep(20)
+      }
+    })()
+    const started = performance.now()
+    const answers = await Promise.all(bodies.map((body) => new Promise<number>((resolve, reject) => {
+      const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.PutInventory', 'content-length': String(Buffer.byteLength(body)) }
+      const req = request(server.url, { method: 'POST', agent: burstAgent, headers }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      })
+      req.on('error', reject)
+      req.end(body)
+    })))
+    const seconds = (performance.now() - started) / 1000
+    done = true
+    await small
+    const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8')
+    const peakRssMiB = Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024
+    return { seconds, peakRssMiB, slowestSmallMs, failed: answers.filter((code) => code !== 200).length }
+  } finally {
+    burstAgent.destroy()
+    await server.stop()
+    removeDir(server.dataDir)
+  }
+}
+
+async function benchUploadBurst(): Promise<void> {
+  const clients = 256
+  const bounded = await uploadBurst([], clients)
+  const unbounded = await uploadBurst(['--max-inflight-body-bytes', String(2 ** 50)], clients)
+  const line = (run: BurstRun) =>
+    `${fmt(run.seconds, 1)} s, peak RSS ${fmt(run.peakRssMiB)} MiB, slowest GetInventorySchema meanwhile ${fmt(run.slowestSmallMs)} ms${run.failed ? `, ${run.failed} failed` : ''}`
+  console.log(`8. burst of uploads: ${clients} clients each sending a ~0.93 MiB PutInventory at once`)
+  console.log(`   bodies bounded (64 MiB, the default) ${line(bounded)}`)
+  console.log(`   no bound (the baseline)              ${line(unbounded)}`)
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2]
   console.log(`ssm-inventory benchmarks (node ${process.version}); figures beside baselines from the same run\n`)
@@ -734,6 +803,7 @@ async function main(): Promise<void> {
   if (!only || only === 'get-inventory') await benchGetInventory()
   if (!only || only === 'auth') await benchAuthentication()
   if (!only || only === 'postgres') await benchPostgres()
+  if (!only || only === 'uploads') await benchUploadBurst()
   // The soak runs minutes: only when asked for (npm run bench -- soak [seconds]).
   if (only === 'soak') await benchSoak(Number(process.argv[3] ?? 180))
   agent.destroy()

@@ -13,6 +13,7 @@ export interface ServerConfig {
   dataDir: string
   logLevel: LogLevel
   maxBodyBytes: number
+  maxInflightBodyBytes: number
   requestTimeoutMs: number
   keepAliveTimeoutMs: number
   decodeThreads: number
@@ -129,6 +130,11 @@ export const settings: Setting[] = [
     },
   },
   { flag: 'max-body-bytes', env: 'SSM_INVENTORY_MAX_BODY_BYTES', default: String(8 * 1024 * 1024), help: 'largest request body accepted (413 above)', apply: (c, v) => (c.maxBodyBytes = integer('max-body-bytes', v, 1024)) },
+  {
+    flag: 'max-inflight-body-bytes', env: 'SSM_INVENTORY_MAX_INFLIGHT_BODY_BYTES', default: String(64 * 1024 * 1024),
+    help: 'request bodies held at once, being read or handled; larger calls beyond it wait their turn (up to half the request timeout, then ThrottlingException); bodies of 64 KiB or less never wait',
+    apply: (c, v) => (c.maxInflightBodyBytes = integer('max-inflight-body-bytes', v, 1024)),
+  },
   { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after)', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
   {
     flag: 'keep-alive-timeout-ms', env: 'SSM_INVENTORY_KEEP_ALIVE_TIMEOUT_MS', default: '5000',
@@ -174,7 +180,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     throw new ConfigError((error as Error).message)
   }
   const config: ServerConfig = {
-    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, requestTimeoutMs: 0, keepAliveTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
+    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, maxInflightBodyBytes: 0, requestTimeoutMs: 0, keepAliveTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
     credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0, databasePoolSize: 0,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },

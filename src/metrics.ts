@@ -1,11 +1,12 @@
 /**
  * Prometheus metrics (prom-client), served at GET /metrics: API calls by operation, status
- * and error type with their latency, deletion progress and batches, the store's size and, on
- * PostgreSQL, the connection pool. Each server
+ * and error type with their latency, deletion progress and batches, the store's size, the request
+ * bodies held and waiting (body-budget.ts) and, on PostgreSQL, the connection pool. Each server
  * has its own registry (tests run several in one process).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { DeletionProgress } from './deletions/deletion-worker.js'
+import type { BodyBudget } from './protocol/body-budget.js'
 import type { AnsweredCall } from './protocol/http-handler.js'
 import type { Store } from './store/store.js'
 
@@ -18,7 +19,7 @@ export class Metrics {
   private readonly batchSeconds: Histogram
   private readonly batchSize: Gauge
 
-  constructor(store: Store) {
+  constructor(store: Store, bodyBudget: BodyBudget) {
     collectDefaultMetrics({ register: this.registry, prefix: 'ssm_inventory_' })
     this.calls = new Counter({
       name: 'ssm_inventory_api_calls_total', help: 'API calls answered, by operation, HTTP status and error type (empty when it succeeded)',
@@ -68,6 +69,18 @@ export class Metrics {
         },
       })
     }
+    new Gauge({
+      name: 'ssm_inventory_request_body_bytes_held', help: 'Bytes of request bodies this node holds for calls being read or handled (bounded by --max-inflight-body-bytes)', registers: [this.registry],
+      collect() {
+        this.set(bodyBudget.heldBytes)
+      },
+    })
+    new Gauge({
+      name: 'ssm_inventory_calls_waiting_for_body_room', help: 'Calls of this node waiting, their bodies unread, for room under --max-inflight-body-bytes', registers: [this.registry],
+      collect() {
+        this.set(bodyBudget.waitingCalls)
+      },
+    })
     new Gauge({
       name: 'ssm_inventory_store_bytes', help: 'Size of the stored data (SQLite file pages, or the PostgreSQL schema\'s relations)', registers: [this.registry],
       async collect() {

@@ -11,6 +11,7 @@ import { operations } from './inventory/operations.js'
 import { createLogger, type Logger } from './log.js'
 import { Metrics } from './metrics.js'
 import { CredentialsFileError, loadAccessKeys, OpenAuthenticator, SigV4Authenticator, type Authenticator } from './protocol/authentication.js'
+import { BodyBudget } from './protocol/body-budget.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
 import { RequestDecoder } from './protocol/request-decoder.js'
 import { openPostgresStore, POOL_CAP_MS } from './store/postgres/postgres-store.js'
@@ -86,7 +87,9 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
         log.warn('a group of puts failed together; each of its puts is written on its own', { puts, error: error.message, code: (error as { code?: string }).code }),
     })
   const storeKind = config.databaseUrl === undefined ? 'sqlite' : 'postgres'
-  const metrics = new Metrics(store)
+  // A call waits for room for its body at most half the time it has to send it (Node answers a bare 408 after that).
+  const bodyBudget = new BodyBudget({ capacityBytes: config.maxInflightBodyBytes, maxWaitMs: Math.floor(config.requestTimeoutMs / 2) })
+  const metrics = new Metrics(store, bodyBudget)
   const worker = new DeletionWorker(store, clock, deletionWorkerOptions(config, storeKind), log, (progress) => metrics.deletionProgress(progress))
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
   const decoder = new RequestDecoder({
@@ -103,7 +106,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const server: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
-        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, accepting: () => accepting,
+        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, bodyBudget, accepting: () => accepting,
         onAnswered: (call) => metrics.answered(call),
       })
       return
@@ -161,6 +164,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const close = () => {
     closing ??= (async () => {
       accepting = false
+      bodyBudget.refuseAll()
       const drained = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS)

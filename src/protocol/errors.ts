@@ -60,6 +60,10 @@ export class InternalServerError extends AwsError {
   readonly type = 'InternalServerError'
   override readonly status = 500
 }
+/** Too much is being uploaded at once (see body-budget.ts); the SDKs and the CLI retry it with back-off. */
+export class ThrottlingException extends AwsError {
+  readonly type = 'ThrottlingException'
+}
 /** Answered while the server is draining on SIGTERM; clients retry it. */
 export class ServiceUnavailableException extends AwsError {
   readonly type = 'ServiceUnavailable'

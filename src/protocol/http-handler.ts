@@ -11,6 +11,7 @@ import type { Operation } from '../inventory/operations.js'
 import type { Logger } from '../log.js'
 import { StoreUnavailableError } from '../store/store.js'
 import type { Authenticator, Principal } from './authentication.js'
+import type { BodyBudget, BodyReservation } from './body-budget.js'
 import {
   AccessDeniedException,
   AwsError,
@@ -37,6 +38,8 @@ export interface ApiOptions {
   deps: Deps
   log: Logger
   maxBodyBytes: number
+  /** Bounds the bodies held at once across calls. */
+  bodyBudget: BodyBudget
   /** False while the server drains on shutdown: new API calls get 503. */
   accepting(): boolean
   /** Called once per API call when it is answered (for metrics). */
@@ -67,11 +70,16 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   let operationName = 'unknown'
   let answer: Answer
   let principal: Principal | undefined
+  let reservation: BodyReservation | undefined
   try {
     if (!options.accepting()) throw new ServiceUnavailableException('The server is shutting down; retry on another node or later.')
     operationName = targetOperation(req.headers['x-amz-target'], options.operations)
     checkContentType(req.headers['content-type'])
+    const declared = declaredBodyBytes(req, options.maxBodyBytes)
+    const reserved = declared ?? options.maxBodyBytes
+    reservation = options.bodyBudget.tryReserve(reserved) ?? await options.bodyBudget.wait(reserved, clientGone(res))
     const body = await readBody(req, options.maxBodyBytes)
+    if (declared === undefined) reservation.shrinkTo(body.length)
     // Who is calling is settled before the body is even parsed, as AWS does.
     principal = await options.authenticator.authenticate(req, body)
     const operation = options.operations[operationName]
@@ -85,11 +93,18 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     answer = new Answer(200, await operation.handler(input, caller, options.deps))
   } catch (error) {
     answer = errorAnswer(error, requestId, operationName, options.log)
+  } finally {
+    // The request's parsed form and result are garbage from here on (the payload below is not counted).
+    reservation?.release()
   }
   if (res.destroyed) return
   const payload = serializeJson(answer.body)
   // Time spent reading, handling and serialising the request (before the network send).
   const serverMs = Number(process.hrtime.bigint() - started) / 1e6
+  // A body too large is discarded as it arrives and its connection closed once answered. (Any
+  // other body left unread, as a throttled call's, Node discards after the answer, keeping the
+  // connection: the client, which sends the whole body before it reads, then reads the answer.)
+  if (answer.status === 413) req.resume()
   res.writeHead(answer.status, {
     'content-type': CONTENT_TYPE,
     'server-timing': `app;dur=${serverMs.toFixed(3)}`,
@@ -127,21 +142,34 @@ function checkContentType(header: string | undefined): void {
   }
 }
 
+/**
+ * The body's size when the client declared it (refused at once above the limit, before any
+ * of it is read or waited for); undefined for a chunked body, whose size is known once read.
+ */
+function declaredBodyBytes(req: IncomingMessage, limit: number): number | undefined {
+  const header = req.headers['content-length']
+  if (header === undefined) return req.headers['transfer-encoding'] === undefined ? 0 : undefined
+  const declared = Number(header)
+  if (!Number.isSafeInteger(declared) || declared < 0) return undefined
+  if (declared > limit) throw tooLarge(limit)
+  return declared
+}
+
+/** Aborts when the client closes its connection before the call is answered. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController()
+  res.once('close', () => controller.abort())
+  return controller.signal
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'])
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume()
-      reject(tooLarge(limit))
-      return
-    }
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
         req.removeAllListeners('data')
-        req.resume()
         reject(tooLarge(limit))
         return
       }

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 endpoint, region, key = sys.argv[1], sys.argv[2], sys.argv[3]
 secret = sys.argv[4] if len(sys.argv) > 4 else "secret"
 client = boto3.client("ssm", endpoint_url=endpoint, region_name=region, aws_access_key_id=key,
-                      aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
+                      aws_secret_access_key=secret, config=Config(retries={"total_max_attempts": 1}))
 
 
 def plain(value):

@@ -131,7 +131,7 @@ export const settings: Setting[] = [
   },
   { flag: 'max-body-bytes', env: 'SSM_INVENTORY_MAX_BODY_BYTES', default: String(8 * 1024 * 1024), help: 'largest request body accepted (413 above)', apply: (c, v) => (c.maxBodyBytes = integer('max-body-bytes', v, 1024)) },
   {
-    flag: 'max-inflight-body-bytes', env: 'SSM_INVENTORY_MAX_INFLIGHT_BODY_BYTES', default: String(64 * 1024 * 1024),
+    flag: 'max-inflight-body-bytes', env: 'SSM_INVENTORY_MAX_INFLIGHT_BODY_BYTES', default: String(32 * 1024 * 1024),
     help: 'request bodies held at once, being read or handled; larger calls beyond it wait their turn (up to half the request timeout, then ThrottlingException); bodies of 64 KiB or less never wait',
     apply: (c, v) => (c.maxInflightBodyBytes = integer('max-inflight-body-bytes', v, 1024)),
   },

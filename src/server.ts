@@ -106,7 +106,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const server: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
-        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, bodyBudget, accepting: () => accepting,
+        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, bodyBudget, keepAliveTimeoutMs: config.keepAliveTimeoutMs, accepting: () => accepting,
         onAnswered: (call) => metrics.answered(call),
       })
       return

@@ -186,6 +186,51 @@ describe('AWS JSON 1.1 protocol', () => {
     }
   })
 
+  it('keeps a connection idle longer after a large answer, one second more per MiB', async () => {
+    const keeping = await startServerProcess({ args: ['--keep-alive-timeout-ms', '1000'] })
+    try {
+      // One instance with 20 custom types of ~190 KB: its GetInventory answer is ~3.7 MiB.
+      for (let group = 0; group < 4; group++) {
+        const items = Array.from({ length: 5 }, (_, t) => ({
+          TypeName: `Custom:Large${group * 5 + t}`, SchemaVersion: '1.0', CaptureTime: '2026-11-30T00:00:00Z',
+          Content: Array.from({ length: 190 }, (_, e) => ({ Name: `n${e}`, Value: 'v'.repeat(950) })),
+        }))
+        assert.equal((await rawCall(keeping.url, 'AmazonSSM.PutInventory', { InstanceId: instanceId(1), Items: items })).status, 200)
+      }
+      const socket = connect(Number(new URL(keeping.url).port), '127.0.0.1')
+      let data = Buffer.alloc(0)
+      let closedAt = 0
+      socket.on('data', (chunk: Buffer) => (data = Buffer.concat([data, chunk])))
+      socket.on('close', () => (closedAt = Date.now()))
+      const ask = async (target: string): Promise<{ status: number; bytes: number }> => {
+        data = Buffer.alloc(0)
+        socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: ${target}\r\nContent-Length: 2\r\n\r\n{}`)
+        const deadline = Date.now() + 10_000
+        for (;;) {
+          const end = data.indexOf('\r\n\r\n')
+          const length = end < 0 ? NaN : Number(/content-length: (\d+)/i.exec(data.subarray(0, end).toString())?.[1])
+          if (data.length >= end + 4 + length) return { status: Number(data.subarray(9, 12).toString()), bytes: length }
+          assert.ok(Date.now() < deadline && !closedAt, `no whole answer to ${target}; connection ${closedAt ? 'closed' : 'open'}`)
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+      }
+      const large = await ask('AmazonSSM.GetInventory')
+      assert.equal(large.status, 200)
+      assert.ok(large.bytes > 3 * 1024 * 1024, `a large answer: ${large.bytes} bytes`)
+      // Past the advertised 1 s and Node's own second beyond it, the connection still serves.
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      assert.equal((await ask('AmazonSSM.GetInventorySchema')).status, 200)
+      // After a small answer, the usual timeout again.
+      const idleSince = Date.now()
+      await new Promise((resolve) => setTimeout(resolve, 3500))
+      assert.ok(closedAt > 0, 'closed after the small answer')
+      assert.ok(closedAt - idleSince < 3000, `closed ${closedAt - idleSince} ms after the small answer`)
+    } finally {
+      await keeping.stop()
+      removeDir(keeping.dataDir)
+    }
+  })
+
   it('times out a client that stops sending, and survives one that disconnects', async () => {
     const status = await new Promise<string>((resolve) => {
       const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => {

@@ -14,6 +14,7 @@ export interface ServerConfig {
   logLevel: LogLevel
   maxBodyBytes: number
   maxInflightBodyBytes: number
+  maxInflightAnswerBytes: number
   requestTimeoutMs: number
   keepAliveTimeoutMs: number
   decodeThreads: number
@@ -135,6 +136,11 @@ export const settings: Setting[] = [
     help: 'request bodies held at once, being read or handled; larger calls beyond it wait their turn (up to half the request timeout, then ThrottlingException); bodies of 64 KiB or less never wait',
     apply: (c, v) => (c.maxInflightBodyBytes = integer('max-inflight-body-bytes', v, 1024)),
   },
+  {
+    flag: 'max-inflight-answer-bytes', env: 'SSM_INVENTORY_MAX_INFLIGHT_ANSWER_BYTES', default: String(64 * 1024 * 1024),
+    help: 'GetInventory answers held at once, being read or sent (content characters, about bytes); while they reach it, further pages end sooner (at least 1 MiB of content each, at most 16 MiB alone) with a NextToken',
+    apply: (c, v) => (c.maxInflightAnswerBytes = integer('max-inflight-answer-bytes', v, 1024)),
+  },
   { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after)', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
   {
     flag: 'keep-alive-timeout-ms', env: 'SSM_INVENTORY_KEEP_ALIVE_TIMEOUT_MS', default: '5000',
@@ -180,7 +186,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     throw new ConfigError((error as Error).message)
   }
   const config: ServerConfig = {
-    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, maxInflightBodyBytes: 0, requestTimeoutMs: 0, keepAliveTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
+    host: '', port: 0, dataDir: '', logLevel: 'info', maxBodyBytes: 0, maxInflightBodyBytes: 0, maxInflightAnswerBytes: 0, requestTimeoutMs: 0, keepAliveTimeoutMs: 0, decodeThreads: 0, queryThreads: 0,
     credentialsFile: undefined, insecureNoAuth: false, databaseUrl: undefined, databaseConnectTimeoutMs: 0, databaseQueryTimeoutMs: 0, databasePoolSize: 0,
     limits: { ...defaultLimits },
     deletion: { batchSize: 0, batchTargetMs: 0, leaseMs: 0, pollMs: 0, pauseMs: 0, retentionMs: 0 },

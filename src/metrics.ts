@@ -1,11 +1,13 @@
 /**
  * Prometheus metrics (prom-client), served at GET /metrics: API calls by operation, status
- * and error type with their latency, deletion progress and batches, the store's size, the request
- * bodies held and waiting (body-budget.ts) and, on PostgreSQL, the connection pool. Each server
- * has its own registry (tests run several in one process).
+ * and error type with their latency, deletion progress and batches, the store's size, the
+ * request bodies held and waiting (body-budget.ts), the GetInventory answers held
+ * (answer-budget.ts) and, on PostgreSQL, the connection pool. Each server has its own
+ * registry (tests run several in one process).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { DeletionProgress } from './deletions/deletion-worker.js'
+import type { AnswerBudget } from './protocol/answer-budget.js'
 import type { BodyBudget } from './protocol/body-budget.js'
 import type { AnsweredCall } from './protocol/http-handler.js'
 import type { Store } from './store/store.js'
@@ -19,7 +21,7 @@ export class Metrics {
   private readonly batchSeconds: Histogram
   private readonly batchSize: Gauge
 
-  constructor(store: Store, bodyBudget: BodyBudget) {
+  constructor(store: Store, bodyBudget: BodyBudget, answerBudget: AnswerBudget) {
     collectDefaultMetrics({ register: this.registry, prefix: 'ssm_inventory_' })
     this.calls = new Counter({
       name: 'ssm_inventory_api_calls_total', help: 'API calls answered, by operation, HTTP status and error type (empty when it succeeded)',
@@ -79,6 +81,12 @@ export class Metrics {
       name: 'ssm_inventory_calls_waiting_for_body_room', help: 'Calls of this node waiting, their bodies unread, for room under --max-inflight-body-bytes', registers: [this.registry],
       collect() {
         this.set(bodyBudget.waitingCalls)
+      },
+    })
+    new Gauge({
+      name: 'ssm_inventory_answer_chars_held', help: 'GetInventory pages this node holds, in content characters: budgets of pages being read and answers not yet sent (bounded by --max-inflight-answer-bytes)', registers: [this.registry],
+      collect() {
+        this.set(answerBudget.heldChars)
       },
     })
     new Gauge({

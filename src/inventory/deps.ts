@@ -40,4 +40,9 @@ export interface Deps {
 /** Who is calling: the partition their data lives in. */
 export interface Caller {
   partition: Partition
+  /**
+   * The content budget of a GetInventory page, in characters, given by the server from what it
+   * holds of other answers (protocol/answer-budget.ts); the store's default when absent.
+   */
+  pageContentChars?: number
 }

@@ -47,7 +47,7 @@ export async function getInventory(input: GetInventoryRequest, caller: Caller, d
 
   if (input.Aggregators) return { Entities: [await aggregateInventory(input.Aggregators, query, resolver, store, p)] }
 
-  const page = await store.queryInventoryPage(p, query, after, input.MaxResults ?? DEFAULT_PAGE_SIZE, resultType)
+  const page = await store.queryInventoryPage(p, query, after, input.MaxResults ?? DEFAULT_PAGE_SIZE, resultType, caller.pageContentChars)
   const byInstance = new Map<string, StoredDocument[]>()
   for (const item of page.documents) {
     const list = byInstance.get(item.instanceId)

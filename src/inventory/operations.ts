@@ -20,13 +20,15 @@ export interface Operation {
   prepare?(input: any, limits: InventoryLimits): unknown
   /** Whether the operation changes data (read-only credentials may not call it). */
   writes: boolean
+  /** Its answers may be large pages, whose content the server bounds by what it holds of others (Caller.pageContentChars). */
+  largeAnswers?: boolean
   /** Errors the real service gives instead of ValidationException for an enum member. */
   enumErrors?: EnumErrorOverrides
 }
 
 export const operations: Record<string, Operation> = {
   PutInventory: { handler: putInventory, prepare: preparePutInventory, writes: true },
-  GetInventory: { handler: getInventory, writes: false },
+  GetInventory: { handler: getInventory, writes: false, largeAnswers: true },
   GetInventorySchema: { handler: getInventorySchema, writes: false },
   ListInventoryEntries: { handler: listInventoryEntries, writes: false },
   DeleteInventory: {

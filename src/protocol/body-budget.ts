@@ -24,12 +24,6 @@ export interface BodyBudgetOptions {
   maxWaitMs: number
 }
 
-/** Room held for one call's body until `release()`. */
-export interface BodyReservation {
-  /** Gives back what the body did not use (a chunked body, reserved at the largest size). */
-  shrinkTo(bytes: number): void
-  release(): void
-}
 
 interface Waiter {
   bytes: number
@@ -55,14 +49,14 @@ export class BodyBudget {
   }
 
   /** A reservation of `bytes` if it fits (or is small) and nobody waits before it; undefined otherwise. */
-  tryReserve(bytes: number): BodyReservation | undefined {
+  tryReserve(bytes: number): Reservation | undefined {
     return this.fits(bytes) && (this.line.length === 0 || bytes <= SMALL_BODY_BYTES) ? this.take(bytes) : undefined
   }
 
   /** A reservation of `bytes` once it fits, in first-come order. `gone` ends the wait when the client goes away. */
-  wait(bytes: number, gone: AbortSignal): Promise<BodyReservation> {
+  wait(bytes: number, gone: AbortSignal): Promise<Reservation> {
     if (this.refusing) return Promise.reject(this.refusing)
-    return new Promise<BodyReservation>((resolve, reject) => {
+    return new Promise<Reservation>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer)
         gone.removeEventListener('abort', onGone)
@@ -109,7 +103,7 @@ export class BodyBudget {
     return this.held === 0 || this.held + bytes <= this.options.capacityBytes || bytes <= SMALL_BODY_BYTES
   }
 
-  private take(bytes: number): BodyReservation {
+  private take(bytes: number): Reservation {
     this.held += bytes
     return new Reservation(this, bytes)
   }
@@ -125,16 +119,22 @@ export class BodyBudget {
   }
 }
 
-class Reservation implements BodyReservation {
+/** Room held for one call (its body, or its answer) until `release()`. */
+export class Reservation {
   constructor(
-    private readonly budget: BodyBudget,
-    private bytes: number,
+    private readonly budget: { giveBack(bytes: number): void },
+    private held: number,
   ) {}
 
+  get bytes(): number {
+    return this.held
+  }
+
+  /** Gives back what is not used (a chunked body, reserved at the largest size). */
   shrinkTo(size: number): void {
-    if (size >= this.bytes) return
-    this.budget.giveBack(this.bytes - size)
-    this.bytes = size
+    if (size >= this.held) return
+    this.budget.giveBack(this.held - size)
+    this.held = size
   }
 
   release(): void {

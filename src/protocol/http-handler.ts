@@ -11,7 +11,8 @@ import type { Operation } from '../inventory/operations.js'
 import type { Logger } from '../log.js'
 import { StoreUnavailableError } from '../store/store.js'
 import type { Authenticator, Principal } from './authentication.js'
-import type { BodyBudget, BodyReservation } from './body-budget.js'
+import type { AnswerBudget } from './answer-budget.js'
+import type { BodyBudget, Reservation } from './body-budget.js'
 import {
   AccessDeniedException,
   AwsError,
@@ -40,6 +41,8 @@ export interface ApiOptions {
   maxBodyBytes: number
   /** Bounds the bodies held at once across calls. */
   bodyBudget: BodyBudget
+  /** Bounds the large answers (GetInventory pages) held at once across calls. */
+  answerBudget: AnswerBudget
   /** The server's keep-alive timeout (kept longer after a large answer). */
   keepAliveTimeoutMs: number
   /** False while the server drains on shutdown: new API calls get 503. */
@@ -72,7 +75,8 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   let operationName = 'unknown'
   let answer: Answer
   let principal: Principal | undefined
-  let reservation: BodyReservation | undefined
+  let reservation: Reservation | undefined
+  let answerReservation: Reservation | undefined
   try {
     if (!options.accepting()) throw new ServiceUnavailableException('The server is shutting down; retry on another node or later.')
     operationName = targetOperation(req.headers['x-amz-target'], options.operations)
@@ -92,6 +96,10 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     }
     const input = await options.decoder.decode(operationName, body)
     const caller: Caller = { partition: principal.partition }
+    if (operation.largeAnswers) {
+      answerReservation = options.answerBudget.reserve()
+      caller.pageContentChars = answerReservation.bytes
+    }
     answer = new Answer(200, await operation.handler(input, caller, options.deps))
   } catch (error) {
     answer = errorAnswer(error, requestId, operationName, options.log)
@@ -99,9 +107,18 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     // The request's parsed form and result are garbage from here on (the payload below is not counted).
     reservation?.release()
   }
-  if (res.destroyed) return
+  if (res.destroyed) {
+    answerReservation?.release()
+    return
+  }
   const payload = serializeJson(answer.body)
   const payloadBytes = Buffer.byteLength(payload)
+  if (answerReservation) {
+    // The answer is held until the last of it is handed to the kernel, or the connection closes.
+    answerReservation.release()
+    const held = options.answerBudget.hold(payloadBytes)
+    res.once('close', () => held.release())
+  }
   // Time spent reading, handling and serialising the request (before the network send).
   const serverMs = Number(process.hrtime.bigint() - started) / 1e6
   // A body too large is discarded as it arrives and its connection closed once answered. (Any

@@ -21,6 +21,11 @@ export class PageContentBudget {
     return instanceId === this.current || this.chars < this.budgetChars
   }
 
+  /** Characters the budget still has room for (0 or less once reached). */
+  get remainingChars(): number {
+    return this.budgetChars - this.chars
+  }
+
   /** A document kept on the page. */
   add(instanceId: string, contentChars: number): void {
     this.current = instanceId

@@ -160,11 +160,15 @@ export const POOL_CAP_MS = 30_000
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
 
 /**
- * Item rows a GetInventory page fetches at a time: a page of 50 instances with a handful of
- * types each comes in one or two fetches; past the content budget (page-budget.ts) at most this
- * many rows more are read, each at most an item's size.
+ * GetInventory pages read their items through a cursor (readInventoryPage). The first FETCH
+ * takes FIRST_FETCH_ROWS; each next one as many rows as the budget has room for at the
+ * average size read so far (at most MAX_FETCH_ROWS), and past the budget, while the rest of
+ * the last instance is read, LAST_FETCH_ROWS at a time. A fixed 200 rows read 38 MB for a
+ * page whose budget left room for one instance of 20 items of 190 KB.
  */
-const PAGE_FETCH_ROWS = 200
+const FIRST_FETCH_ROWS = 40
+const MAX_FETCH_ROWS = 1000
+const LAST_FETCH_ROWS = 10
 
 /** The oldest PostgreSQL the store runs on: plan_cache_mode (see putTransaction) came with 12. */
 export const MIN_SERVER_VERSION = 120000
@@ -927,19 +931,32 @@ export class PostgresStore implements Store {
       const next = rows.length > limit ? instances[instances.length - 1].instanceId : undefined
       if (instances.length === 0) return { instances, documents: [], next }
       // Through a cursor, a few rows at a time, so that the rows past the budget are never read.
+      // Only the items' keys are sorted; each content is read as its row is fetched (OFFSET 0
+      // keeps that lookup above the sort, and the outer ORDER BY adds none: the rows come sorted). Sorting the contents themselves read every one of
+      // the page's instances, past the budget too: measured 171 MB sorted on disk, ~0.4 s, for
+      // each page of 50 instances of 3.8 MB, however few of them the page kept.
       await client.query(
         `DECLARE page_items NO SCROLL CURSOR FOR
-         SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context FROM items i
-         ${visibleItemJoin('i', 't')}
-         WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
-         ORDER BY i.instance_id, i.type_name`,
+         SELECT k.instance_id, k.type_name, k.schema_version, k.capture_time, k.content_hash,
+           (SELECT c.content::text FROM items c WHERE c.id = k.id) AS content, k.context
+         FROM (
+           SELECT i.id, i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.context FROM items i
+           ${visibleItemJoin('i', 't')}
+           WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
+           ORDER BY i.instance_id, i.type_name
+           OFFSET 0
+         ) k
+         ORDER BY k.instance_id, k.type_name`,
         [p.account, p.region, instances.map((i) => i.instanceId), typeName ?? null],
       )
       const documents: StoredDocument[] = []
       const budget = new PageContentBudget(contentBudgetChars)
       let firstLeftOut: string | undefined
+      let fetchRows = FIRST_FETCH_ROWS
+      let rowsRead = 0
+      let charsRead = 0
       reading: for (;;) {
-        const fetched = (await client.query(`FETCH ${PAGE_FETCH_ROWS} FROM page_items`)).rows
+        const fetched = (await client.query(`FETCH ${fetchRows} FROM page_items`)).rows
         for (const row of fetched) {
           if (!budget.admits(row.instance_id)) {
             firstLeftOut = row.instance_id
@@ -951,8 +968,12 @@ export class PostgresStore implements Store {
             contentHash: row.content_hash ?? undefined, contentJson, context: row.context ? JSON.parse(row.context) : undefined,
           })
           budget.add(row.instance_id, contentJson.length)
+          rowsRead++
+          charsRead += contentJson.length
         }
-        if (fetched.length < PAGE_FETCH_ROWS) break
+        if (fetched.length < fetchRows) break
+        const room = budget.remainingChars
+        fetchRows = room <= 0 ? LAST_FETCH_ROWS : Math.min(MAX_FETCH_ROWS, Math.max(LAST_FETCH_ROWS, Math.ceil(room / Math.max(1, charsRead / rowsRead))))
       }
       // The cursor ends with the transaction.
       return { ...cutPage(instances, next, firstLeftOut), documents }

@@ -1,0 +1,118 @@
+/**
+ * --max-inflight-answer-bytes: the GetInventory answers a server holds at once are bounded.
+ * A page's content budget is what is left of the capacity (at most 16 Mi characters, at least
+ * 1 Mi), so pages asked while large answers are held end sooner, with a NextToken.
+ */
+import assert from 'node:assert/strict'
+import { connect } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { instanceId, rawCall } from './support/clients.js'
+import { sample } from './support/metrics.js'
+import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
+
+const MIB = 1024 * 1024
+
+const CONTENT = Array.from({ length: 190 }, (_, e) => ({ Name: `n${e}`, Value: 'v'.repeat(950) }))
+/** Characters of content of one instance, as the page budget counts them. */
+const INSTANCE_CHARS = 5 * JSON.stringify(CONTENT).length
+
+/** Instances on a page whose budget is `chars`: a new instance is read while the content is below it. */
+function instancesWithin(chars: number): number {
+  return Math.floor(chars / INSTANCE_CHARS) + 1
+}
+
+/** An instance with five custom types of ~185 KB each: ~925 K characters of content. */
+async function putLargeInstance(url: string, n: number): Promise<void> {
+  const items = Array.from({ length: 5 }, (_, t) => ({ TypeName: `Custom:Answer${t}`, SchemaVersion: '1.0', CaptureTime: '2026-11-30T00:00:00Z', Content: CONTENT }))
+  const answer = await rawCall(url, 'AmazonSSM.PutInventory', { InstanceId: instanceId(n), Items: items })
+  assert.equal(answer.status, 200, answer.text)
+}
+
+async function heldChars(url: string): Promise<number> {
+  return sample(await (await fetch(`${url}/metrics`)).text(), 'ssm_inventory_answer_chars_held') ?? NaN
+}
+
+async function page(url: string, body: object = {}): Promise<{ instances: number; next?: string }> {
+  const answer = await rawCall(url, 'AmazonSSM.GetInventory', body)
+  assert.equal(answer.status, 200, answer.text.slice(0, 300))
+  return { instances: answer.json.Entities.length, next: answer.json.NextToken }
+}
+
+describe('GetInventory answers held at once (--max-inflight-answer-bytes)', () => {
+  let server: ServerProcess
+  before(async () => {
+    // 20 MiB: a page read alone has the 16 MiB of a page; beside an unread answer of ~17 MB, ~3 MiB.
+    server = await startServerProcess({ args: ['--max-inflight-answer-bytes', String(20 * MIB)] })
+    for (let n = 1; n <= 30; n++) await putLargeInstance(server.url, n)
+  })
+  after(async () => {
+    await server.stop()
+    removeDir(server.dataDir)
+  })
+
+  it('gives a page read alone the 16 MiB of a page, and holds nothing once it is answered', async () => {
+    assert.equal(instancesWithin(16 * MIB), 19)
+    assert.equal((await page(server.url)).instances, 19)
+    assert.equal(await heldChars(server.url), 0)
+  })
+
+  it('ends pages sooner while another client has not taken its large answer, and no longer once it has', async () => {
+    // A client that asks for a page and does not read it: its ~17 MB answer outgrows the socket
+    // buffers and stays held.
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1')
+    try {
+      socket.pause()
+      socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.GetInventory\r\nContent-Length: 2\r\n\r\n{}')
+      const deadline = Date.now() + 10_000
+      // Past 16 Mi: the answer itself, larger than the budget its page read with.
+      while ((await heldChars(server.url)) <= 16 * MIB) {
+        assert.ok(Date.now() < deadline, `the unread answer is held: ${await heldChars(server.url)} characters`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      // What is left (~3 MiB) is the budget of the next pages: they end sooner, with a token to go on.
+      const left = 20 * MIB - (await heldChars(server.url))
+      assert.ok(left > 2 * MIB && left < 4 * MIB, `${left} characters left`)
+      const sooner = await page(server.url)
+      assert.equal(sooner.instances, instancesWithin(left))
+      assert.ok(sooner.next)
+      const rest = await page(server.url, { NextToken: sooner.next })
+      assert.equal(rest.instances, instancesWithin(left))
+
+      socket.resume()
+      socket.on('data', () => {})
+      while ((await heldChars(server.url)) > 0) {
+        assert.ok(Date.now() < deadline, 'the answer is given back once the client took it')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      assert.equal((await page(server.url)).instances, 19)
+    } finally {
+      socket.destroy()
+    }
+  })
+
+  it('gives a page at least 1 MiB of content, however much is held, and pages still reach every instance', async () => {
+    const tight = await startServerProcess({ args: ['--max-inflight-answer-bytes', String(MIB)] })
+    try {
+      for (let n = 1; n <= 5; n++) await putLargeInstance(tight.url, n)
+      // 1 Mi characters: the second instance reaches it.
+      const first = await page(tight.url)
+      assert.equal(first.instances, instancesWithin(MIB))
+      assert.equal(first.instances, 2)
+      let seen = first.instances
+      let next = first.next
+      while (next) {
+        const more = await page(tight.url, { NextToken: next })
+        seen += more.instances
+        next = more.next
+      }
+      assert.equal(seen, 5)
+    } finally {
+      await tight.stop()
+      removeDir(tight.dataDir)
+    }
+  })
+
+  it('has logged no unexpected error', () => {
+    assert.doesNotMatch(server.output(), /unexpected error|"level":"error"/)
+  })
+})

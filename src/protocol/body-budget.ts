@@ -24,7 +24,6 @@ export interface BodyBudgetOptions {
   maxWaitMs: number
 }
 
-
 interface Waiter {
   bytes: number
   admit(): void

@@ -104,7 +104,7 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   } catch (error) {
     answer = errorAnswer(error, requestId, operationName, options.log)
   } finally {
-    // The request's parsed form and result are garbage from here on (the payload below is not counted).
+    // The body and the request's parsed form are garbage from here on (a GetInventory answer stays counted, below).
     reservation?.release()
   }
   if (res.destroyed) {
@@ -163,7 +163,8 @@ function checkContentType(header: string | undefined): void {
   }
 }
 
-const LARGE_ANSWER_BYTES = 1024 * 1024
+const MIB = 1024 * 1024
+const LARGE_ANSWER_BYTES = MIB
 
 /**
  * Node starts a connection's keep-alive timer once an answer is handed to the kernel, and keeps
@@ -183,7 +184,7 @@ function keepIdleLongerAfter(res: ServerResponse, bytes: number, keepAliveTimeou
     // the connection is closing or a pipelined call is next: then the timeout is left alone).
     const timeout = socket.timeout ?? 0
     if (socket.destroyed || timeout < keepAliveTimeoutMs) return
-    socket.setTimeout(timeout + Math.ceil(bytes / (1024 * 1024)) * 1000)
+    socket.setTimeout(timeout + Math.ceil(bytes / MIB) * 1000)
   })
 }
 

@@ -55,6 +55,7 @@ export class BodyBudget {
   /** A reservation of `bytes` once it fits, in first-come order. `gone` ends the wait when the client goes away. */
   wait(bytes: number, gone: AbortSignal): Promise<Reservation> {
     if (this.refusing) return Promise.reject(this.refusing)
+    if (gone.aborted) return Promise.reject(clientLeft())
     return new Promise<Reservation>((resolve, reject) => {
       const settle = () => {
         clearTimeout(timer)
@@ -80,12 +81,7 @@ export class BodyBudget {
         + `${mib(this.options.capacityBytes)} MiB, --max-inflight-body-bytes), and this call waited ${this.options.maxWaitMs / 1000} s `
         + `for room for its ${mib(bytes)} MiB. Retry later.`,
       )), this.options.maxWaitMs)
-      const onGone = () => waiter.refuse(new RequestTimeoutException('The client closed the connection while its call waited for room for its body.'))
-      if (gone.aborted) {
-        clearTimeout(timer)
-        reject(new RequestTimeoutException('The client closed the connection while its call waited for room for its body.'))
-        return
-      }
+      const onGone = () => waiter.refuse(clientLeft())
       gone.addEventListener('abort', onGone, { once: true })
       this.line.push(waiter)
     })
@@ -139,6 +135,10 @@ export class Reservation {
   release(): void {
     this.shrinkTo(0)
   }
+}
+
+function clientLeft(): RequestTimeoutException {
+  return new RequestTimeoutException('The client closed the connection while its call waited for room for its body.')
 }
 
 function mib(bytes: number): string {

@@ -22,6 +22,8 @@ import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { rejects } from './support/assertions.js'
 import { boto3, instanceId, sdkClient, type ClientIdentity } from './support/clients.js'
+import { HeldCall } from './support/held-call.js'
+import { sample } from './support/metrics.js'
 import { CLI, removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
 
 const CAPTURE = '2026-11-01T10:00:00Z'
@@ -147,6 +149,45 @@ describe('SigV4 verification with a credentials file', () => {
     assert.match(incomplete.json.message, /requires 'Signature' parameter/)
     const basic = await send(suite.server.url, { ...headers, authorization: 'Basic dXNlcjpwYXNz' }, body)
     assert.equal(basic.json.__type, 'IncompleteSignatureException')
+  })
+
+  it('refuses a caller from its headers alone, before its body is read or room is held for it', async () => {
+    const url = suite.server.url
+    const body = `{${' '.repeat(900_000 - 2)}}`
+    const held = async () => sample(await (await fetch(`${url}/metrics`)).text(), 'ssm_inventory_request_body_bytes_held')
+    const refusals: [Record<string, string>, number, string, RegExp][] = [
+      [{}, 403, 'MissingAuthenticationTokenException', /missing Authentication Token/],
+      [await signed(url, { accessKeyId: 'AKIANOBODY0000000003', secretAccessKey: 'whatever-0000000003' }, 'GetInventorySchema', body), 400, 'UnrecognizedClientException', /security token/],
+      [await signed(url, WRITER, 'GetInventorySchema', body, { date: new Date(Date.now() - 20 * 60_000) }), 400, 'InvalidSignatureException', /^Signature expired/],
+    ]
+    for (const [headers, status, type, message] of refusals) {
+      // One byte of the body sent: the answer comes without the rest, and nothing is held for it.
+      const call = new HeldCall(url, body, false, headers)
+      try {
+        const answer = await call.answer()
+        assert.equal(answer.status, status)
+        assert.equal(answer.json.__type, type)
+        assert.match(answer.json.message, message)
+        assert.equal(await held(), 0)
+        // The rest of the body, once sent, is discarded: the connection serves the next call.
+        const next = await call.another()
+        assert.equal(next.json.__type, 'MissingAuthenticationTokenException')
+      } finally {
+        call.socket.destroy()
+      }
+    }
+
+    // A caller the headers pass has its body read and held until the signature over it is checked.
+    const signedCall = new HeldCall(url, body, false, await signed(url, WRITER, 'GetInventorySchema', body))
+    try {
+      for (let i = 0; i < 100 && (await held()) !== 900_000; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.equal(await held(), 900_000)
+      const answer = await signedCall.finish()
+      assert.equal(answer.status, 200)
+      assert.ok(Array.isArray(answer.json.Schemas))
+    } finally {
+      signedCall.socket.destroy()
+    }
   })
 
   it('lets a read-only key read but not write', async () => {

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connect, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { PutInventoryCommand, SSMClient, GetInventorySchemaCommand } from '@aws-sdk/client-ssm'
 import { ACCOUNT, awsCli, boto3, instanceId, rawCall, sdkClient } from './support/clients.js'
+import { HeldCall } from './support/held-call.js'
 import { sample } from './support/metrics.js'
 import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
 
@@ -24,58 +24,6 @@ const MAX_WAIT_MS = 4000
 /** A GetInventorySchema body of exactly `bytes` bytes: `{}` padded with spaces, valid JSON. */
 function paddedBody(bytes: number): string {
   return `{${' '.repeat(bytes - 2)}}`
-}
-
-interface RawAnswer {
-  status: number
-  json: any
-}
-
-/**
- * A call sent over a raw socket whose body is sent in two steps: its headers (and the first
- * byte of its body) now, the rest on `finish()`. While unfinished it holds its reservation.
- */
-class HeldCall {
-  private data = Buffer.alloc(0)
-  private readonly answered: Promise<RawAnswer>
-  private finished = false
-  readonly socket: Socket
-
-  constructor(url: string, private readonly body: string, private readonly chunked = false) {
-    this.socket = connect(Number(new URL(url).port), '127.0.0.1')
-    const length = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${Buffer.byteLength(body)}`
-    this.socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.GetInventorySchema\r\n${length}\r\n\r\n`)
-    if (!chunked) this.socket.write(body.slice(0, 1))
-    this.answered = new Promise((resolve, reject) => {
-      this.socket.on('data', (chunk: Buffer) => {
-        this.data = Buffer.concat([this.data, chunk])
-        const end = this.data.indexOf('\r\n\r\n')
-        if (end < 0) return
-        const head = this.data.subarray(0, end).toString()
-        const length = Number(/content-length: (\d+)/i.exec(head)?.[1])
-        if (this.data.length < end + 4 + length) return
-        const text = this.data.subarray(end + 4, end + 4 + length).toString()
-        resolve({ status: Number(head.split(' ')[1]), json: text ? JSON.parse(text) : undefined })
-      })
-      this.socket.on('error', reject)
-      this.socket.on('close', () => reject(new Error('connection closed before an answer')))
-    })
-    this.answered.catch(() => {})
-  }
-
-  /** Sends the rest of the body (the whole body as one chunk when chunked) and waits for the answer. */
-  finish(): Promise<RawAnswer> {
-    if (!this.finished) {
-      this.finished = true
-      this.socket.write(this.chunked ? `${Buffer.byteLength(this.body).toString(16)}\r\n${this.body}\r\n0\r\n\r\n` : this.body.slice(1))
-    }
-    return this.answered
-  }
-
-  /** A call sent in chunks, without Content-Length: nothing of its body is sent before `finish()`. */
-  static chunked(url: string, body: string): HeldCall {
-    return new HeldCall(url, body, true)
-  }
 }
 
 async function metricsOf(url: string): Promise<{ held: number; waiting: number; throttled: number }> {

@@ -10,6 +10,8 @@
  *   credential scope's. Failures get the errors AWS gives: MissingAuthenticationToken,
  *   IncompleteSignature, InvalidSignature (also an expired or future date, a wrong service
  *   or a body that does not match its hash), UnrecognizedClient for an unknown key.
+ *   Verification runs in two steps: the headers, before the body is read (`screen`), then
+ *   the signature over headers and body (`Screened.verify`).
  *
  * The canonical request (header canonicalisation, path escaping, query order) and the
  * signing-key derivation come from @smithy/signature-v4; the two SHA-256 steps that follow
@@ -41,14 +43,25 @@ export interface Principal {
 export interface Authenticator {
   /** Whether signatures are checked (binding beyond loopback requires it). */
   readonly verifies: boolean
-  authenticate(req: IncomingMessage, body: Buffer): Promise<Principal>
+  /**
+   * Checks all that the headers alone can show (a signature is there, by a known key, dated
+   * now, scoped to this service). Run before the body is read: a caller refused here never has
+   * its body read nor room held for it. What is left needs the body.
+   */
+  screen(req: IncomingMessage): Promise<Screened>
+}
+
+/** A request whose headers passed: the signature over them and the body is what is left to check. */
+export interface Screened {
+  verify(body: Buffer): Principal
 }
 
 export class OpenAuthenticator implements Authenticator {
   readonly verifies = false
 
-  async authenticate(req: IncomingMessage): Promise<Principal> {
-    return { partition: partitionOf(req.headers.authorization), readOnly: false }
+  async screen(req: IncomingMessage): Promise<Screened> {
+    const principal: Principal = { partition: partitionOf(req.headers.authorization), readOnly: false }
+    return { verify: () => principal }
   }
 }
 
@@ -317,7 +330,7 @@ export class SigV4Authenticator implements Authenticator {
     return { credential, signature: auth.signature }
   }
 
-  async authenticate(req: IncomingMessage, body: Buffer): Promise<Principal> {
+  async screen(req: IncomingMessage): Promise<Screened> {
     const header = req.headers.authorization
     if (!header) throw new MissingAuthenticationTokenException('Request is missing Authentication Token')
     const { credential, signature } = this.cachedCredential(header) ?? (await this.credentialOf(header))
@@ -340,27 +353,48 @@ export class SigV4Authenticator implements Authenticator {
     if (auth.scopeDate !== dateHeader.slice(0, 8)) {
       throw new InvalidSignatureException(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${dateHeader.slice(0, 8)}', from '${dateHeader}'.`)
     }
-    const payloadHash = body.length === 0 ? EMPTY_BODY_HASH : sha256Hex(body)
-    const declaredHash = req.headers['x-amz-content-sha256']
-    if (typeof declaredHash === 'string' && declaredHash !== payloadHash) {
-      throw new InvalidSignatureException('The provided x-amz-content-sha256 header does not match what was computed.')
-    }
-
     const headers: Record<string, string> = {}
     for (const name of auth.signedHeaders) {
       const value = req.headers[name]
       if (value === undefined) throw new InvalidSignatureException(`The signed header '${name}' is missing from the request.`)
       headers[name] = Array.isArray(value) ? value.join(',') : value
     }
-    const canonicalRequest = buildCanonicalRequest(req.method ?? 'POST', req.url ?? '/', headers, payloadHash)
-    const stringToSign = `${ALGORITHM}\n${dateHeader}\n${credential.scope}\n${sha256Hex(canonicalRequest)}`
-    const computed = createHmac('sha256', credential.signingKey).update(stringToSign).digest()
-    const given = Buffer.from(signature, 'hex')
-    if (!HEX_SIGNATURE.test(signature) || given.length !== computed.length || !timingSafeEqual(given, computed)) {
+    const declaredHash = req.headers['x-amz-content-sha256']
+    return new PendingSignature(credential, signature, dateHeader, headers, req.method ?? 'POST', req.url ?? '/', typeof declaredHash === 'string' ? declaredHash : undefined)
+  }
+
+  /** Both steps at once, for a request whose body is at hand. */
+  async authenticate(req: IncomingMessage, body: Buffer): Promise<Principal> {
+    return (await this.screen(req)).verify(body)
+  }
+}
+
+/** A signed request whose headers passed: the signature is checked over them and the body once it is read. */
+class PendingSignature implements Screened {
+  constructor(
+    private readonly credential: VerifiedCredential,
+    private readonly signature: string,
+    private readonly date: string,
+    private readonly signedHeaders: Record<string, string>,
+    private readonly method: string,
+    private readonly url: string,
+    private readonly declaredHash: string | undefined,
+  ) {}
+
+  verify(body: Buffer): Principal {
+    const payloadHash = body.length === 0 ? EMPTY_BODY_HASH : sha256Hex(body)
+    if (this.declaredHash !== undefined && this.declaredHash !== payloadHash) {
+      throw new InvalidSignatureException('The provided x-amz-content-sha256 header does not match what was computed.')
+    }
+    const canonicalRequest = buildCanonicalRequest(this.method, this.url, this.signedHeaders, payloadHash)
+    const stringToSign = `${ALGORITHM}\n${this.date}\n${this.credential.scope}\n${sha256Hex(canonicalRequest)}`
+    const computed = createHmac('sha256', this.credential.signingKey).update(stringToSign).digest()
+    const given = Buffer.from(this.signature, 'hex')
+    if (!HEX_SIGNATURE.test(this.signature) || given.length !== computed.length || !timingSafeEqual(given, computed)) {
       throw new InvalidSignatureException(
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
       )
     }
-    return credential.principal
+    return this.credential.principal
   }
 }

@@ -82,12 +82,15 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     operationName = targetOperation(req.headers['x-amz-target'], options.operations)
     checkContentType(req.headers['content-type'])
     const declared = declaredBodyBytes(req, options.maxBodyBytes)
+    // Who is calling is settled before the body is even parsed, as AWS does; a caller the
+    // headers already refuse (no signature, an unknown key, a stale date) is answered before
+    // its body is read or room is held for it.
+    const screened = await options.authenticator.screen(req)
     const reserved = declared ?? options.maxBodyBytes
     reservation = options.bodyBudget.tryReserve(reserved) ?? await options.bodyBudget.wait(reserved, clientGone(res))
     const body = await readBody(req, options.maxBodyBytes)
     if (declared === undefined) reservation.shrinkTo(body.length)
-    // Who is calling is settled before the body is even parsed, as AWS does.
-    principal = await options.authenticator.authenticate(req, body)
+    principal = screened.verify(body)
     const operation = options.operations[operationName]
     if (operation.writes && principal.readOnly) {
       throw new AccessDeniedException(

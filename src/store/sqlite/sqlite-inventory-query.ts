@@ -3,8 +3,9 @@
  * documents (json_each / json_extract), so filtering and counting run inside SQLite and
  * only one page of instances ever reaches JavaScript.
  *
- * Values are bound as named parameters; the SQL text depends only on the shape of the
- * query (operators, number of values), so compiled statements are cached by text.
+ * Values are bound as named parameters, except the LIMIT, written in (see sqlite-limits.ts);
+ * the SQL text depends only on the shape of the query (operators, number of values) and
+ * the page size, so compiled statements are cached by text.
  *
  * The queries need only a connection: the store runs them on its own connection, or on a
  * query thread's (sqlite-query-threads.ts) when they may scan the fleet.
@@ -14,6 +15,7 @@ import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-b
 import { toInstance, type InstanceRow } from '../rows.js'
 import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument } from '../store.js'
 import { compareInventoryValues } from '../value-order.js'
+import { limitText } from './sqlite-limits.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 
 /** The SQL functions the queries call, registered on every connection that runs them. */
@@ -187,7 +189,7 @@ export class SqliteInventoryQueries {
     const sql = `SELECT inst.instance_id, inst.status, inst.details, inst.first_seen, inst.last_seen FROM instances inst
       WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND inst.instance_id > ${params.add(after)} AND ${YIELD_POINT}
         AND ${conditionsSql(query.conditions, params, exactKeys)}
-      ORDER BY inst.instance_id LIMIT ${params.add(limit)}`
+      ORDER BY inst.instance_id LIMIT ${limitText(limit)}`
     return this.statement(sql).all(params.values) as InstanceRow[]
   }
 
@@ -214,7 +216,7 @@ export class SqliteInventoryQueries {
         SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
         WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${YIELD_POINT} AND ${conditionsSql(query.conditions, params, exactKeys)}
       ) WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
-      GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}${limit === undefined ? '' : ` LIMIT ${params.add(limit)}`}`
+      GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}${limit === undefined ? '' : ` LIMIT ${limitText(limit)}`}`
     const rows = this.statement(sql).raw(true).all(params.values) as unknown[][]
     return rows.map((row) => ({ values: row.slice(0, keys.length).map(String), instances: Number(row[keys.length]) }))
   }

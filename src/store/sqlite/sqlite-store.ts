@@ -38,6 +38,7 @@ import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
 import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { sharedWalState, startCheckpointer, WAL_RESTARTING, type Checkpointer } from './sqlite-checkpointer.js'
 import { registerInventoryFunctions, SqliteInventoryQueries } from './sqlite-inventory-query.js'
+import { StatementsByLimit } from './sqlite-limits.js'
 import { SqliteQueryThreads } from './sqlite-query-threads.js'
 import { sqliteMigrations } from './sqlite-migrations.js'
 
@@ -459,7 +460,7 @@ export class SqliteStore implements Store {
   }
 
   async listTypes(p: Partition, afterTypeName: string | undefined, limit: number): Promise<Page<TypeRecord, string>> {
-    const rows = this.sql.listActiveTypes.all(p.account, p.region, afterTypeName ?? '', limit + 1) as TypeRow[]
+    const rows = this.sql.listActiveTypes.with(limit + 1).all(p.account, p.region, afterTypeName ?? '') as TypeRow[]
     const items = rows.slice(0, limit).map(toType)
     return { items, next: rows.length > limit ? items[items.length - 1].typeName : undefined }
   }
@@ -532,8 +533,8 @@ export class SqliteStore implements Store {
 
   async listDeletions(p: Partition, after: DeletionCursor | undefined, limit: number): Promise<Page<DeletionRecord, DeletionCursor>> {
     const rows = (after
-      ? this.sql.listDeletionsAfter.all(p.account, p.region, after.startTime, after.startTime, after.ordinal, limit + 1)
-      : this.sql.listDeletions.all(p.account, p.region, limit + 1)) as DeletionRow[]
+      ? this.sql.listDeletionsAfter.with(limit + 1).all(p.account, p.region, after.startTime, after.startTime, after.ordinal)
+      : this.sql.listDeletions.with(limit + 1).all(p.account, p.region)) as DeletionRow[]
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]
     return { items: page.map(toDeletion), next: rows.length > limit ? { startTime: last.start_time, ordinal: last.ordinal } : undefined }
@@ -637,9 +638,9 @@ function prepareStatements(db: Database.Database) {
       INSERT INTO instances (account, region, instance_id, status, details, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (account, region, instance_id) DO UPDATE SET status = excluded.status, details = excluded.details, last_seen = excluded.last_seen`),
     getType: db.prepare(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = ? AND region = ? AND type_name = ?`),
-    listActiveTypes: db.prepare(`
+    listActiveTypes: new StatementsByLimit(db, (limit) => `
       SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types
-      WHERE account = ? AND region = ? AND state = 'active' AND type_name > ? ORDER BY type_name LIMIT ?`),
+      WHERE account = ? AND region = ? AND state = 'active' AND type_name > ? ORDER BY type_name LIMIT ${limit}`),
     countCustomTypes: db.prepare(`SELECT COUNT(*) AS n FROM types WHERE account = ? AND region = ? AND state != 'deleted' AND type_name LIKE 'Custom:%'`),
     upsertType: db.prepare(`
       INSERT INTO types (account, region, type_name, version, attributes, state, disabled_version, hidden_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -682,10 +683,10 @@ function prepareStatements(db: Database.Database) {
     updateDeletionCounts: db.prepare(`UPDATE deletions SET remaining_count = ?, versions = ?, entries_deleted = ?, last_update = ? WHERE deletion_id = ?`),
     updateDeletionProgress: db.prepare(`
       UPDATE deletions SET remaining_count = ?, versions = ?, entries_deleted = ?, last_update = ?, status = ?, lease_expires = ? WHERE deletion_id = ?`),
-    listDeletions: db.prepare(`SELECT * FROM deletions WHERE account = ? AND region = ? ORDER BY start_time DESC, ordinal DESC LIMIT ?`),
-    listDeletionsAfter: db.prepare(`
+    listDeletions: new StatementsByLimit(db, (limit) => `SELECT * FROM deletions WHERE account = ? AND region = ? ORDER BY start_time DESC, ordinal DESC LIMIT ${limit}`),
+    listDeletionsAfter: new StatementsByLimit(db, (limit) => `
       SELECT * FROM deletions WHERE account = ? AND region = ? AND (start_time < ? OR (start_time = ? AND ordinal < ?))
-      ORDER BY start_time DESC, ordinal DESC LIMIT ?`),
+      ORDER BY start_time DESC, ordinal DESC LIMIT ${limit}`),
     claimDeletion: db.prepare(`
       UPDATE deletions SET lease_owner = ?, lease_expires = ?
       WHERE deletion_id = (

@@ -299,3 +299,52 @@ describe('postgres put groups', () => {
     }
   })
 })
+
+describe('postgres prepared reads', () => {
+  it('keep answering on the connection that prepared them after a later version adds a column to every table', async () => {
+    const schema = freshSchemaName()
+    // One connection: every read below runs on the connection that prepared it on the first round.
+    const store = await openPostgresStore({ url: schemaUrl(schema), poolSize: 1 })
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await admin.connect()
+    const P: Partition = { account: '141414141414', region: 'eu-west-1' }
+    const put = (typeName: string, subType?: string) => store.putInventory(P, instanceId(1), [typeName], (ctx) => ({
+      types: ctx.types.get(typeName)?.state === 'active' ? [] : [{ typeName, version: '1.0', attributes: [{ Name: 'Name', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
+      items: [{ instanceId: instanceId(1), typeName, schemaVersion: '1.0', captureTime: '2026-11-30T00:00:00Z', contentJson: '[{"Name":"a"}]', entryCount: 1 }],
+      subTypes: subType ? [{ typeName, subType }] : [],
+      instance: { status: 'Active' },
+    }), 1_000)
+    try {
+      await put('Custom:Kept', 'Patch')
+      await put('Custom:GoneA')
+      await put('Custom:GoneB')
+      await store.startDeletion(P, { deletionId: 'd-a', typeName: 'Custom:GoneA', paramsDigest: 'x', now: 2_000 }, () => ({}))
+      await store.startDeletion(P, { deletionId: 'd-b', typeName: 'Custom:GoneB', paramsDigest: 'x', now: 3_000 }, () => ({}))
+      const reads = async () => {
+        const newest = await store.listDeletions(P, undefined, 1)
+        return {
+          instance: await store.getInstance(P, instanceId(1)),
+          type: await store.getType(P, 'Custom:Kept'),
+          types: await store.listTypes(P, undefined, 50),
+          subTypes: await store.listSubTypes(P, 'Custom:Kept'),
+          item: await store.getItem(P, instanceId(1), 'Custom:Kept'),
+          deletion: await store.getDeletion(P, 'd-a'),
+          newest,
+          older: await store.listDeletions(P, newest.next, 1),
+        }
+      }
+      const before = await reads()
+      assert.deepEqual(before.older.items.map((d) => d.deletionId), ['d-a'])
+      assert.deepEqual(before.subTypes, ['Patch'])
+      for (const table of ['instances', 'types', 'sub_types', 'items', 'deletions']) {
+        await admin.query(`ALTER TABLE ${schema}.${table} ADD COLUMN added_later integer`)
+      }
+      // A statement selecting every column would now fail on that connection ("cached plan must not change result type").
+      assert.deepEqual(await reads(), before)
+    } finally {
+      await store.close()
+      await admin.end()
+      await dropSchema(schema)
+    }
+  })
+})

@@ -15,8 +15,8 @@ import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-b
 import { toInstance, type InstanceRow } from '../rows.js'
 import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument } from '../store.js'
 import { compareInventoryValues } from '../value-order.js'
-import { limitText } from './sqlite-limits.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
+import { limitText } from './sqlite-limits.js'
 
 /** The SQL functions the queries call, registered on every connection that runs them. */
 export function registerInventoryFunctions(db: Database.Database): void {

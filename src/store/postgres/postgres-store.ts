@@ -160,7 +160,7 @@ export const POOL_CAP_MS = 30_000
 const MIGRATION_LOCK = 0x55_4d_49_4e // any constant shared by every node
 
 /**
- * GetInventory pages read their items through a cursor (readInventoryPage). The first FETCH
+ * GetInventory pages read their items in batches (readInventoryPage). The first batch
  * takes FIRST_FETCH_ROWS; each next one as many rows as the budget has room for at the
  * average size read so far (at most MAX_FETCH_ROWS), and past the budget, while the rest of
  * the last instance is read, LAST_FETCH_ROWS at a time. A fixed 200 rows read 38 MB for a
@@ -415,6 +415,27 @@ const READS = {
     name: 'read_deletions_before',
     text: `SELECT ${DELETION_COLUMNS} FROM deletions WHERE account = $1 AND region = $2 AND (start_time < $3 OR (start_time = $3 AND ordinal < $4))
       ORDER BY start_time DESC, ordinal DESC LIMIT $5`,
+  },
+  /**
+   * A batch of a GetInventory page's items, after the last one read. Only the items' keys are
+   * sorted; each content is read as its row is returned (the LIMIT keeps that lookup above the
+   * sort). Sorting the contents themselves read every one of the page's instances, past the
+   * budget too: measured 171 MB sorted on disk, ~0.4 s, for each page of 50 instances of 3.8
+   * MB, however few of them the page kept.
+   */
+  pageItems: {
+    name: 'read_page_items',
+    text: `SELECT k.instance_id, k.type_name, k.schema_version, k.capture_time, k.content_hash,
+        (SELECT c.content::text FROM items c WHERE c.id = k.id) AS content, k.context
+      FROM (
+        SELECT i.id, i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.context FROM items i
+        ${visibleItemJoin('i', 't')}
+        WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
+          AND (i.instance_id, i.type_name) > ($5::text, $6::text)
+        ORDER BY i.instance_id, i.type_name
+        LIMIT $7
+      ) k
+      ORDER BY k.instance_id, k.type_name`,
   },
 } as const
 
@@ -957,37 +978,22 @@ export class PostgresStore implements Store {
     // One snapshot for the instances and their items.
     return this.transaction(async (client) => {
       const sql = queryInstancesSql(p.account, p.region, query, afterInstanceId ?? '', limit + 1)
-      const rows = (await client.query<InstanceRow>(sql.text, sql.values)).rows
+      // Without conditions the statement's text is always the same: prepared once per connection.
+      const rows = (await client.query<InstanceRow>({ name: query.conditions.length === 0 ? 'read_page_instances' : undefined, text: sql.text, values: sql.values })).rows
       const instances = rows.slice(0, limit).map(toInstance)
       const next = rows.length > limit ? instances[instances.length - 1].instanceId : undefined
       if (instances.length === 0) return { instances, documents: [], next }
-      // Through a cursor, a few rows at a time, so that the rows past the budget are never read.
-      // Only the items' keys are sorted; each content is read as its row is fetched (OFFSET 0
-      // keeps that lookup above the sort, and the outer ORDER BY adds none: the rows come
-      // sorted). Sorting the contents themselves read every one of the page's instances, past
-      // the budget too: measured 171 MB sorted on disk, ~0.4 s, for each page of 50 instances
-      // of 3.8 MB, however few of them the page kept.
-      await client.query(
-        `DECLARE page_items NO SCROLL CURSOR FOR
-         SELECT k.instance_id, k.type_name, k.schema_version, k.capture_time, k.content_hash,
-           (SELECT c.content::text FROM items c WHERE c.id = k.id) AS content, k.context
-         FROM (
-           SELECT i.id, i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.context FROM items i
-           ${visibleItemJoin('i', 't')}
-           WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
-           ORDER BY i.instance_id, i.type_name
-           OFFSET 0
-         ) k
-         ORDER BY k.instance_id, k.type_name`,
-        [p.account, p.region, instances.map((i) => i.instanceId), typeName ?? null],
-      )
+      // A few rows at a time, each batch after the last row of the one before (all in the
+      // transaction's snapshot), so that the rows past the budget are never read.
+      const ids = instances.map((i) => i.instanceId)
       const documents: StoredDocument[] = []
       const budget = new PageContentBudget(contentBudgetChars)
       let firstLeftOut: string | undefined
       let fetchRows = FIRST_FETCH_ROWS
       let rowsRead = 0
+      let after = { instanceId: '', typeName: '' }
       reading: for (;;) {
-        const fetched = (await client.query(`FETCH ${fetchRows} FROM page_items`)).rows
+        const fetched = (await client.query({ ...READS.pageItems, values: [p.account, p.region, ids, typeName ?? null, after.instanceId, after.typeName, fetchRows] })).rows
         for (const row of fetched) {
           if (!budget.admits(row.instance_id)) {
             firstLeftOut = row.instance_id
@@ -1002,11 +1008,12 @@ export class PostgresStore implements Store {
           rowsRead++
         }
         if (fetched.length < fetchRows) break
+        const last = fetched[fetched.length - 1]
+        after = { instanceId: last.instance_id, typeName: last.type_name }
         const room = budget.remainingChars
         const averageRowChars = Math.max(1, (contentBudgetChars - room) / rowsRead)
         fetchRows = room <= 0 ? LAST_FETCH_ROWS : Math.min(MAX_FETCH_ROWS, Math.max(LAST_FETCH_ROWS, Math.ceil(room / averageRowChars)))
       }
-      // The cursor ends with the transaction.
       return { ...cutPage(instances, next, firstLeftOut), documents }
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   }

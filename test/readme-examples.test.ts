@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { removeDir, startServerProcess } from './support/server-process.js'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
-const README = readFileSync(new URL('README.md', `file://${REPO}/`), 'utf8')
+const README = readFileSync(join(REPO, 'README.md'), 'utf8')
 const README_ENDPOINT = 'http://127.0.0.1:4583'
 
 /** The code block of `language` that follows the line `label` in the section on the AWS clients. */

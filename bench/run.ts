@@ -393,6 +393,9 @@ async function benchDeletion(): Promise<void> {
     await ingest(server.url, 'Custom:Small', instances / 5, entries)
     const small = await deleteAndWatch(server, 'Custom:Small', 0)
 
+    // (d) the start of a deletion of a type with many items: it counts them by version.
+    const wide = await deletionStart(server, 50_000)
+
     const db = rawDatabase(join(rawDir, 'raw.sqlite'))
     rawIngest(db, instances, entries)
     const rawStarted = performance.now()
@@ -408,11 +411,56 @@ async function benchDeletion(): Promise<void> {
     console.log(`       p99 DescribeInventoryDeletions ${fmt(p99(during.describe), 2)} ms during (${during.describe.length} calls) vs ${fmt(p99(idleDescribe), 2)} ms idle (${idleDescribe.length} calls) | ratio ${fmt(p99(during.describe) / p99(idleDescribe), 2)} (target <= 2)`)
     console.log(`       p99 ListInventoryEntries (200-entry item, page of 50) ${fmt(p99(during.list), 2)} ms during vs ${fmt(p99(idleList), 2)} ms idle | ratio ${fmt(p99(during.list) / p99(idleList), 2)} (target <= 2)`)
     console.log(`   (c) server RSS peak during the 1,000,000-entry deletion ${fmt(alone.rssPeak)} MiB (${fmt(alone.rssBefore)} before); during a 200,000-entry deletion ${fmt(small.rssPeak)} MiB (${fmt(small.rssBefore)} before) (target < 256 MiB, not growing with the type)`)
+    console.log(`   (d) DeleteInventory of a type of ${fmt(wide.items)} items: DryRun answered in ${fmt(wide.dryRunMs)} ms, the deletion in ${fmt(wide.deleteMs)} ms;`)
+    console.log(`       the slowest GetInventorySchema meanwhile ${fmt(wide.slowestDuringMs, 1)} ms (${wide.duringCalls} calls from 2 clients) vs ${fmt(wide.slowestIdleMs, 1)} ms idle (${wide.idleCalls} calls)`)
   } finally {
     await server.stop()
     removeDir(server.dataDir)
     removeDir(rawDir)
   }
+}
+
+/**
+ * DryRun, then DeleteInventory, of a type of `items` one-entry items, with two clients calling
+ * GetInventorySchema meanwhile: how long the slowest of their calls waited (a count that held
+ * the event loop would show here), beside the same clients with the server idle.
+ */
+async function deletionStart(server: ServerProcess, items: number) {
+  await blast(server.url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(n)}","Items":[{"TypeName":"Custom:Wide","SchemaVersion":"1.0","CaptureTime":"${CAPTURE}","Content":[{"Name":"n${n}"}]}]}`, items)
+  const probing = () => {
+    let stop = false
+    const slowest = async () => {
+      let calls = 0
+      let worst = 0
+      while (!stop) {
+        const started = performance.now()
+        await call(server.url, 'GetInventorySchema', '{}')
+        worst = Math.max(worst, performance.now() - started)
+        calls++
+      }
+      return { calls, worst }
+    }
+    const clients = [slowest(), slowest()]
+    return async () => {
+      stop = true
+      const done = await Promise.all(clients)
+      return { calls: done.reduce((sum, c) => sum + c.calls, 0), worst: Math.max(...done.map((c) => c.worst)) }
+    }
+  }
+  const idle = probing()
+  await new Promise((r) => setTimeout(r, 1000))
+  const idleCalls = await idle()
+  const during = probing()
+  let started = performance.now()
+  await call(server.url, 'DeleteInventory', JSON.stringify({ TypeName: 'Custom:Wide', DryRun: true }))
+  const dryRunMs = performance.now() - started
+  started = performance.now()
+  const answer = await call(server.url, 'DeleteInventory', JSON.stringify({ TypeName: 'Custom:Wide' }))
+  const deleteMs = performance.now() - started
+  const duringCalls = await during()
+  const total = JSON.parse(answer.body).DeletionSummary?.TotalCount
+  if (total !== items) throw new Error(`DeleteInventory counted ${total} items, not ${items}: ${answer.body}`)
+  return { items, dryRunMs, deleteMs, slowestDuringMs: duringCalls.worst, duringCalls: duringCalls.calls, slowestIdleMs: idleCalls.worst, idleCalls: idleCalls.calls }
 }
 
 function fleetBody(n: number): string {

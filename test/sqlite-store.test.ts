@@ -70,4 +70,46 @@ describe('sqlite migrations', () => {
     assert.equal(untouched.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get(), 0)
     untouched.close()
   })
+
+  it('brings a file of schema version 1 up to date with its data intact, and counts deletions from the index alone', async () => {
+    const path = join(dir, 'version-1.sqlite')
+    // A file as the first release wrote it: its schema, and two versions of a type's items.
+    const old = new Database(path)
+    old.exec(sqliteMigrations[0])
+    old.pragma('user_version = 1')
+    old.prepare(`INSERT INTO meta (key, value) VALUES ('secret', 'kept'), ('seq', '7')`).run()
+    old.prepare(`INSERT INTO types (account, region, type_name, version, attributes, state) VALUES ('111111111111', 'eu-west-1', 'Custom:Old', '2.0', '[{"Name":"Name","DataType":"string"}]', 'active')`).run()
+    const item = old.prepare(`INSERT INTO items (account, region, instance_id, type_name, schema_version, capture_time, content, entry_count, seq)
+      VALUES ('111111111111', 'eu-west-1', ?, 'Custom:Old', ?, '2026-01-01T00:00:00Z', '[{"Name":"a"},{"Name":"b"}]', 2, ?)`)
+    for (let i = 1; i <= 7; i++) item.run(`i-${String(i).padStart(17, '0')}`, i <= 3 ? '1.0' : '2.0', i)
+    old.close()
+
+    const store = openSqliteStore({ path })
+    try {
+      const p = { account: '111111111111', region: 'eu-west-1' }
+      assert.equal(store.secret, 'kept')
+      assert.deepEqual(await store.countItemsByVersion(p, 'Custom:Old'), [
+        { Version: '1.0', Count: 3, RemainingCount: 3 },
+        { Version: '2.0', Count: 4, RemainingCount: 4 },
+      ])
+      const deletion = await store.startDeletion(p, { deletionId: 'd-old', typeName: 'Custom:Old', paramsDigest: 'x', now: 1_000 }, () => ({}))
+      assert.equal(deletion.totalCount, 7)
+      assert.equal(await store.claimDeletion('upgraded', 2_000, 60_000), 'd-old')
+      assert.deepEqual(await store.runDeletionBatch('d-old', 'upgraded', 100, 2_000, 60_000), { leaseHeld: true, itemsDeleted: 7, entriesDeleted: 14, complete: true })
+    } finally {
+      await store.close()
+    }
+    const upgraded = new Database(path, { readonly: true })
+    assert.equal(upgraded.pragma('user_version', { simple: true }), sqliteMigrations.length)
+    assert.deepEqual((upgraded.pragma('index_info(items_by_type)') as { name: string }[]).map((column) => column.name), ['account', 'region', 'type_name', 'seq', 'schema_version', 'entry_count'])
+    // The counts by version, and a batch's, read no table row.
+    for (const counting of [
+      `SELECT schema_version, COUNT(*) FROM items WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? GROUP BY schema_version`,
+      `SELECT schema_version, COUNT(*), SUM(entry_count) FROM items WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? GROUP BY schema_version`,
+    ]) {
+      const plan = upgraded.prepare(`EXPLAIN QUERY PLAN ${counting}`).all('a', 'r', 't', 0, 1).map((step) => (step as { detail: string }).detail).join('; ')
+      assert.match(plan, /USING COVERING INDEX items_by_type/)
+    }
+    upgraded.close()
+  })
 })

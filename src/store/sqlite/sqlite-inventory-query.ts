@@ -1,7 +1,8 @@
 /**
  * GetInventory on SQLite: conditions and aggregations compiled to SQL over the JSON
  * documents (json_each / json_extract), so filtering and counting run inside SQLite and
- * only one page of instances ever reaches JavaScript.
+ * only one page of instances ever reaches JavaScript. Also the other read that grows with the
+ * data: the count of a type's items by schema version that DeleteInventory starts from.
  *
  * Values are bound as named parameters, except the LIMIT, written in (see sqlite-limits.ts);
  * the SQL text depends only on the shape of the query (operators, number of values) and
@@ -13,7 +14,7 @@
 import type Database from 'better-sqlite3'
 import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
 import { toInstance, type InstanceRow } from '../rows.js'
-import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument } from '../store.js'
+import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument, VersionCount } from '../store.js'
 import { compareInventoryValues } from '../value-order.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { limitText } from './sqlite-limits.js'
@@ -112,13 +113,34 @@ function conditionsSql(conditions: AttributeCondition[], params: Params, exactKe
 }
 
 
+/** The items of a type a deletion would count, and the snapshot they were counted in. */
+export interface VersionCountSnapshot {
+  /** The sequence number every write in the snapshot had reached (items up to it are counted). */
+  seq: number
+  /** The type's hidden_seq then: items up to it belong to an earlier deletion (0: none). */
+  lower: number
+  versions: VersionCount[]
+}
+
+/** A type's items after `lower` and up to `upper`, by schema version (DeleteInventory's DeletionSummary). */
+export const COUNT_BY_VERSION_SQL = `
+  SELECT schema_version AS version, COUNT(*) AS n FROM items
+  WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? GROUP BY schema_version ORDER BY schema_version`
+
+export function toVersionCounts(rows: { version: string; n: number }[]): VersionCount[] {
+  return rows.map((r) => ({ Version: r.version, Count: r.n, RemainingCount: r.n }))
+}
+
 export class SqliteInventoryQueries {
   private readonly cache = new Map<string, Database.Statement>()
   private readonly nulInAttributeNames: Database.Statement
   private readonly listActiveTypeSeqs: Database.Statement
   private readonly listPageItems: Database.Statement
-  /** Reads a page in one deferred transaction: all its reads see the same snapshot. */
-  private readonly inSnapshot: (read: () => InventoryPage) => InventoryPage
+  private readonly currentSeq: Database.Statement
+  private readonly hiddenSeq: Database.Statement
+  private readonly countByVersion: Database.Statement
+  /** Runs reads in one deferred transaction: all of them see the same snapshot. */
+  private readonly inSnapshot: <T>(read: () => T) => T
 
   constructor(private readonly db: Database.Database) {
     // Attribute names are stored as JSON text: a U+0000 in one is the escape \u0000 there.
@@ -127,7 +149,23 @@ export class SqliteInventoryQueries {
     this.listPageItems = db.prepare(`
       SELECT instance_id, type_name, schema_version, capture_time, content_hash, content, context, seq FROM items
       WHERE account = ? AND region = ? AND instance_id IN (SELECT value FROM json_each(?)) ORDER BY instance_id, type_name`).raw(true)
-    this.inSnapshot = db.transaction((read: () => InventoryPage) => read())
+    this.currentSeq = db.prepare(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'`).pluck()
+    this.hiddenSeq = db.prepare(`SELECT hidden_seq FROM types WHERE account = ? AND region = ? AND type_name = ?`).pluck()
+    this.countByVersion = db.prepare(COUNT_BY_VERSION_SQL)
+    this.inSnapshot = db.transaction((read: () => unknown) => read()) as <T>(read: () => T) => T
+  }
+
+  /**
+   * The items of a type by schema version that a deletion starting now would count (those
+   * after the type's hidden_seq), with the snapshot they were counted in (see
+   * SqliteStore.startDeletion). It visits every item of the type: ~1.2 µs each here.
+   */
+  countVersions(account: string, region: string, typeName: string): VersionCountSnapshot {
+    return this.inSnapshot(() => {
+      const seq = this.currentSeq.get() as number
+      const lower = (this.hiddenSeq.get(account, region, typeName) as number | undefined) ?? 0
+      return { seq, lower, versions: toVersionCounts(this.countByVersion.all(account, region, typeName, lower, seq) as { version: string; n: number }[]) }
+    })
   }
 
   /**

@@ -86,4 +86,13 @@ export const sqliteMigrations: string[] = [
   CREATE INDEX deletions_in_progress ON deletions (status, lease_expires) WHERE status = 'InProgress';
   CREATE INDEX deletions_by_type ON deletions (account, region, type_name, status);
   `,
+  // 2: the index of a type's items by seq also holds each item's schema version and entry
+  // count, so the counts a deletion starts with and keeps (per version, per batch) are read
+  // from the index alone instead of one table row per item. Counting 300,000 items took
+  // ~450 ms through the rows and ~130-160 ms from the index, and far longer through the rows
+  // on a connection whose page cache does not hold them yet (a query thread's).
+  `
+  DROP INDEX items_by_type;
+  CREATE INDEX items_by_type ON items (account, region, type_name, seq, schema_version, entry_count);
+  `,
 ]

@@ -158,7 +158,7 @@ export class SqliteInventoryQueries {
   /**
    * The items of a type by schema version that a deletion starting now would count (those
    * after the type's hidden_seq), with the snapshot they were counted in (see
-   * SqliteStore.startDeletion). It visits every item of the type: ~1.2 µs each here.
+   * SqliteStore.startDeletion). It visits every item of the type in the index (~0.5-1 µs each here).
    */
   countVersions(account: string, region: string, typeName: string): VersionCountSnapshot {
     return this.inSnapshot(() => {

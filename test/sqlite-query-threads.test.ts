@@ -62,8 +62,8 @@ describe('SQLite query threads', () => {
     assert.notEqual((threads as unknown as { threads: { worker: Worker }[] }).threads[0].worker, thread.worker)
   })
 
-  it('stop a query past its time limit with its thread, and run the queries queued behind it on a new one', async () => {
-    // One item of 300,000 distinct names: aggregating them takes over a second here.
+  /** One item of 300,000 distinct names: aggregating them takes over a second here. */
+  async function fileWithManyNames(): Promise<void> {
     const store = openSqliteStore({ path, queryThreads: 0 })
     const names = JSON.stringify(Array.from({ length: 300_000 }, (_, n) => ({ Name: `n${n}` })))
     await store.putInventory(P, instanceId(2), ['Custom:Many'], () => ({
@@ -73,6 +73,12 @@ describe('SQLite query threads', () => {
       items: [{ instanceId: instanceId(2), typeName: 'Custom:Many', schemaVersion: '1.0', captureTime: CAPTURE, contentJson: names, entryCount: 300_000 }],
     }), 1)
     await store.close()
+  }
+
+  const poolOf = (threads: SqliteQueryThreads) => (threads as unknown as { threads: { worker: Worker }[] }).threads
+
+  it('stop a query past its time limit with its thread, and run the queries queued behind it on a new one', async () => {
+    await fileWithManyNames()
     const threads = new SqliteQueryThreads(path, 1, undefined, 300)
     after(() => threads.close())
     const [runaway, queued] = [
@@ -89,6 +95,30 @@ describe('SQLite query threads', () => {
     assert.notEqual(replacement.worker, thread.worker)
     // Quick queries are not stopped, the first on a new thread included (its start-up is not counted).
     assert.deepEqual(await threads.run('aggregate', P.account, P.region, { conditions: [] }, [{ source: 'item', typeName: 'Custom:T', attribute: 'Name' }]), [{ values: ['a'], instances: 1 }])
+  })
+
+  it('run a prompt query beside a running one, on a thread started for it that stops once idle', async () => {
+    await fileWithManyNames()
+    const threads = new SqliteQueryThreads(path, 1)
+    after(() => threads.close())
+    threads.warmUp()
+    const [first] = poolOf(threads)
+    const finished: string[] = []
+    const report = threads.run('aggregate', P.account, P.region, { conditions: [] }, [{ source: 'item', typeName: 'Custom:Many', attribute: 'Name' }])
+    void report.then(() => finished.push('report'))
+    // DeleteInventory's count does not wait for the report (over a second) to end.
+    const counted = await threads.runPromptly('countVersions', P.account, P.region, 'Custom:Many')
+    assert.deepEqual(counted.versions, [{ Version: '1.0', Count: 1, RemainingCount: 1 }])
+    assert.deepEqual(finished, [], 'the report is still running')
+    assert.deepEqual(poolOf(threads).map((thread) => thread.worker), [first.worker], 'the thread started for the count has stopped')
+    assert.equal((await report).length, 300_000)
+    // A query that is not prompt waits for the busy pool instead of starting a thread.
+    const order: string[] = []
+    const second = threads.run('aggregate', P.account, P.region, { conditions: [] }, [{ source: 'item', typeName: 'Custom:Many', attribute: 'Name' }]).then(() => order.push('report'))
+    const third = threads.run('countVersions', P.account, P.region, 'Custom:Many').then(() => order.push('count'))
+    assert.equal(poolOf(threads).length, 1)
+    await Promise.all([second, third])
+    assert.deepEqual(order, ['report', 'count'])
   })
 
   it('fail every query after close', async () => {

@@ -8,8 +8,9 @@
  * queries there. In WAL mode a reader never waits for the writer, and a read transaction
  * begun after a COMMIT sees it, so a report sees every put answered before it was asked.
  *
- * The store starts one thread when it opens (warmUp); more start as queries wait for one, and
- * a thread that fails is replaced by the next query. Reports in flight are counted in `state`,
+ * The store starts one thread when it opens (warmUp); more start as queries wait for one, up to
+ * the pool's size (a prompt query starts one beyond it, which stops once idle), and a thread
+ * that fails is replaced by the next query. Reports in flight are counted in `state`,
  * shared with the checkpointer, which may ask for new ones to be held for a moment so that the
  * WAL can start over (sqlite-checkpointer.ts).
  *
@@ -58,6 +59,8 @@ type QueryReply =
 
 interface Pending {
   request: QueryRequest
+  /** Not to wait behind another query (runPromptly). */
+  prompt: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -99,13 +102,26 @@ export class SqliteQueryThreads {
 
   /** Runs a query on the least busy thread; SQLite's errors come back as SqliteError, with their codes. */
   run<C extends QueryCall>(call: C, ...args: Parameters<SqliteInventoryQueries[C]>): Promise<ReturnType<SqliteInventoryQueries[C]>> {
+    return this.submit(false, call, args)
+  }
+
+  /**
+   * Runs a query without waiting behind another: on an idle thread, else on one started for it
+   * beyond the pool's size, which stops once idle. For a call that a report of seconds must
+   * not hold up (DeleteInventory's count).
+   */
+  runPromptly<C extends QueryCall>(call: C, ...args: Parameters<SqliteInventoryQueries[C]>): Promise<ReturnType<SqliteInventoryQueries[C]>> {
+    return this.submit(true, call, args)
+  }
+
+  private submit<C extends QueryCall>(prompt: boolean, call: C, args: Parameters<SqliteInventoryQueries[C]>): Promise<ReturnType<SqliteInventoryQueries[C]>> {
     if (this.closed) return Promise.reject(new Error('the store is closed'))
     // Counted first, then the hold looked at (the checkpointer holds first, then counts).
     Atomics.add(this.state, READS_IN_FLIGHT, 1)
     if (Atomics.load(this.state, READS_HELD) === 1) {
       Atomics.sub(this.state, READS_IN_FLIGHT, 1)
       return new Promise((resolve) => {
-        this.held.push(() => resolve(this.run(call, ...args)))
+        this.held.push(() => resolve(this.submit(prompt, call, args)))
         this.heldTimer ??= setTimeout(() => {
           Atomics.store(this.state, READS_HELD, 0)
           this.releaseHeld()
@@ -116,6 +132,7 @@ export class SqliteQueryThreads {
     return new Promise((resolve, reject) => {
       const pending: Pending = {
         request: { id: this.nextId++, call, args },
+        prompt,
         resolve: (value) => (done(), resolve(value as ReturnType<SqliteInventoryQueries[C]>)),
         reject: (error) => (done(), reject(error)),
       }
@@ -127,7 +144,7 @@ export class SqliteQueryThreads {
   private dispatch(pending: Pending): void {
     let thread: QueryThread
     try {
-      thread = this.leastBusy()
+      thread = this.threadFor(pending.prompt)
     } catch (error) {
       pending.reject(error)
       return
@@ -171,11 +188,22 @@ export class SqliteQueryThreads {
     for (const go of held) go()
   }
 
-  private leastBusy(): QueryThread {
+  /** The least busy thread; a new one if none is idle and the pool has room (or the query is prompt). */
+  private threadFor(prompt: boolean): QueryThread {
     let best: QueryThread | undefined
     for (const thread of this.threads) if (!best || thread.pending.size < best.pending.size) best = thread
-    if (best && (best.pending.size === 0 || this.threads.length >= this.size)) return best
+    if (best && (best.pending.size === 0 || (!prompt && this.threads.length >= this.size))) return best
     return this.start()
+  }
+
+  /** A thread started beyond the pool's size (for a prompt query) stops once it is idle. */
+  private retireIfSurplus(thread: QueryThread): void {
+    if (thread.pending.size > 0 || this.threads.length <= this.size) return
+    const index = this.threads.indexOf(thread)
+    if (index < 0) return
+    this.threads.splice(index, 1)
+    clearTimeout(thread.timer)
+    void thread.worker.terminate()
   }
 
   private start(): QueryThread {
@@ -195,6 +223,7 @@ export class SqliteQueryThreads {
       if (!pending) return
       thread.pending.delete(reply.id)
       this.timeRunningQuery(thread)
+      this.retireIfSurplus(thread)
       if ('result' in reply) pending.resolve(reply.result)
       else pending.reject(errorOf(reply.error))
     })

@@ -492,7 +492,7 @@ export class SqliteStore implements Store {
   }
 
   async countItemsByVersion(p: Partition, typeName: string): Promise<VersionCount[]> {
-    if (this.queryThreads) return (await this.queryThreads.run('countVersions', p.account, p.region, typeName)).versions
+    if (this.queryThreads) return (await this.queryThreads.runPromptly('countVersions', p.account, p.region, typeName)).versions
     const type = await this.getType(p, typeName)
     return this.countVersions(p, typeName, type?.hiddenUpToSeq ?? 0, Number.MAX_SAFE_INTEGER)
   }
@@ -509,7 +509,7 @@ export class SqliteStore implements Store {
   private async countOffThread(p: Partition, typeName: string): Promise<VersionCountSnapshot | undefined> {
     if (!this.queryThreads) return undefined
     try {
-      return await this.queryThreads.run('countVersions', p.account, p.region, typeName)
+      return await this.queryThreads.runPromptly('countVersions', p.account, p.region, typeName)
     } catch (error) {
       const failure = storageFailure(error)
       if (failure instanceof StoreUnavailableError) throw failure

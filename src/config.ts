@@ -141,7 +141,7 @@ export const settings: Setting[] = [
     help: 'GetInventory answers held at once, being read or sent (content characters, about bytes); while they reach it, further pages end sooner (at least 1 MiB of content each, at most 16 MiB alone) with a NextToken',
     apply: (c, v) => (c.maxInflightAnswerBytes = integer('max-inflight-answer-bytes', v, 1024)),
   },
-  { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after)', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
+  { flag: 'request-timeout-ms', env: 'SSM_INVENTORY_REQUEST_TIMEOUT_MS', default: '30000', help: 'time a client has to send a whole request (408 after); also how long it may take none of its answer before its connection is closed', apply: (c, v) => (c.requestTimeoutMs = integer('request-timeout-ms', v, 100)) },
   {
     flag: 'keep-alive-timeout-ms', env: 'SSM_INVENTORY_KEEP_ALIVE_TIMEOUT_MS', default: '5000',
     help: 'how long an idle connection is kept open for the client\'s next request; behind a load balancer that reuses its connections to the nodes, set it above the balancer\'s idle timeout (e.g. 65000 for an ALB\'s 60 s)',

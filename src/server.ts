@@ -109,7 +109,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const server: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
-        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, bodyBudget, answerBudget, keepAliveTimeoutMs: config.keepAliveTimeoutMs, accepting: () => accepting,
+        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, bodyBudget, answerBudget, keepAliveTimeoutMs: config.keepAliveTimeoutMs, answerStallMs: config.requestTimeoutMs, accepting: () => accepting,
         onAnswered: (call) => metrics.answered(call),
       })
       return

@@ -4,7 +4,7 @@
  * 1 Mi), so pages asked while large answers are held end sooner, with a NextToken.
  */
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { instanceId, rawCall } from './support/clients.js'
 import { sample } from './support/metrics.js'
@@ -110,6 +110,95 @@ describe('GetInventory answers held at once (--max-inflight-answer-bytes)', () =
       await tight.stop()
       removeDir(tight.dataDir)
     }
+  })
+
+  it('has logged no unexpected error', () => {
+    assert.doesNotMatch(server.output(), /unexpected error|"level":"error"/)
+  })
+})
+
+/**
+ * A client that stops taking its answer has its connection closed after --request-timeout-ms
+ * without progress, and the answer is let go; a slow client that keeps reading gets all of it,
+ * however long that takes.
+ */
+describe('answers a client stops reading', () => {
+  let server: ServerProcess
+  before(async () => {
+    server = await startServerProcess({ args: ['--request-timeout-ms', '1500'] })
+    for (let n = 1; n <= 20; n++) await putLargeInstance(server.url, n)
+  })
+  after(async () => {
+    await server.stop()
+    removeDir(server.dataDir)
+  })
+
+  /** Asks for the first page (19 instances, ~17 MB) on a raw socket and reads at most `bytesPerSecond` (0: nothing). */
+  function readPage(bytesPerSecond: number): { socket: Socket; outcome: Promise<{ closedAfterBytes: number; status?: string; complete: boolean }> } {
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1')
+    socket.pause()
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.GetInventory\r\nContent-Length: 2\r\n\r\n{}')
+    const outcome = new Promise<{ closedAfterBytes: number; status?: string; complete: boolean }>((resolve) => {
+      let received = Buffer.alloc(0)
+      let bodyStart = -1
+      let length = -1
+      const started = Date.now()
+      const done = () => resolve({ closedAfterBytes: received.length, status: received.subarray(0, 12).toString(), complete: bodyStart >= 0 && received.length - bodyStart >= length })
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk])
+        if (bodyStart < 0 && received.indexOf('\r\n\r\n') >= 0) {
+          bodyStart = received.indexOf('\r\n\r\n') + 4
+          length = Number(/content-length: (\d+)/i.exec(received.subarray(0, bodyStart).toString())?.[1])
+        }
+        if (bodyStart >= 0 && received.length - bodyStart >= length) {
+          done()
+          socket.destroy()
+          return
+        }
+        // Ahead of the allowed rate: pause until the rate catches up.
+        const aheadMs = (received.length / bytesPerSecond) * 1000 - (Date.now() - started)
+        if (aheadMs > 0) {
+          socket.pause()
+          setTimeout(() => socket.resume(), aheadMs)
+        }
+      })
+      socket.on('close', done)
+      socket.on('error', () => {})
+    })
+    if (bytesPerSecond > 0) socket.resume()
+    return { socket, outcome }
+  }
+
+  it('closes the connection of a client that takes none of its answer, and lets the answer go', async () => {
+    const { socket, outcome } = readPage(0)
+    try {
+      const deadline = Date.now() + 10_000
+      while ((await heldChars(server.url)) <= 16 * MIB) {
+        assert.ok(Date.now() < deadline, 'the unread answer is held')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      // Before: held until the client went away, however long that was.
+      while ((await heldChars(server.url)) > 0) {
+        assert.ok(Date.now() < deadline, `the answer is let go after 1.5 s without progress: ${await heldChars(server.url)} characters held`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      socket.resume()
+      const { complete } = await outcome
+      assert.equal(complete, false, 'the connection was closed before the answer was taken')
+    } finally {
+      socket.destroy()
+    }
+  })
+
+  it('gives the whole answer to a client that reads slowly but steadily, past that limit', async () => {
+    // ~3 MB/s: the ~17 MB answer takes ~6 s, well past 1.5 s.
+    const started = Date.now()
+    const { outcome } = readPage(3 * MIB)
+    const result = await outcome
+    assert.equal(result.status, 'HTTP/1.1 200')
+    assert.ok(result.complete, `the whole answer arrived (${result.closedAfterBytes} bytes before the connection closed)`)
+    assert.ok(Date.now() - started > 4000, "it took longer than the limit")
+    assert.equal(await heldChars(server.url), 0)
   })
 
   it('has logged no unexpected error', () => {

@@ -45,6 +45,8 @@ export interface ApiOptions {
   answerBudget: AnswerBudget
   /** The server's keep-alive timeout (kept longer after a large answer). */
   keepAliveTimeoutMs: number
+  /** How long a client may take none of its answer before its connection is closed. */
+  answerStallMs: number
   /** False while the server drains on shutdown: new API calls get 503. */
   accepting(): boolean
   /** Called once per API call when it is answered (for metrics). */
@@ -138,6 +140,8 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   })
   if (payloadBytes >= LARGE_ANSWER_BYTES) keepIdleLongerAfter(res, payloadBytes, options.keepAliveTimeoutMs)
   res.end(payload)
+  // What the kernel did not take at once waits in the server's memory until the client reads it.
+  if ((res.socket?.writableLength ?? 0) > 0) closeIfStalled(res, options.answerStallMs)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const errorType = answer.status === 200 ? undefined : (answer.body as { __type?: string }).__type
   options.onAnswered?.({ operation: operationName, status: answer.status, errorType, seconds })
@@ -168,6 +172,16 @@ function checkContentType(header: string | undefined): void {
 
 const MIB = 1024 * 1024
 const LARGE_ANSWER_BYTES = MIB
+
+/**
+ * A client that stops reading would hold its answer, in the server's memory and under
+ * --max-inflight-answer-bytes, for as long as its connection stays open: the connection is
+ * closed once none of the answer has gone out for `stallMs`. The socket's timer restarts as
+ * the kernel takes more of the answer, so a slow client that keeps reading gets all of it.
+ */
+function closeIfStalled(res: ServerResponse, stallMs: number): void {
+  res.setTimeout(stallMs, () => res.destroy())
+}
 
 /**
  * Node starts a connection's keep-alive timer once an answer is handed to the kernel, and keeps

@@ -54,6 +54,24 @@ describe('sqlite migrations', () => {
     await assert.rejects(startServerProcess({ dataDir }), new RegExp(`exited with 2 before listening:\\nssm-inventory serve: cannot open the SQLite database ${path.replaceAll('/', '\\/')}: file is not a database`))
   })
 
+  it('creates the directories of its file, and says why when it cannot (under /proc Node itself would never return)', async () => {
+    const nested = join(dir, 'a', 'b', 'c', 'inventory.sqlite')
+    await openSqliteStore({ path: nested, queryThreads: 0 }).close()
+    // In a process of its own, killed if it hangs (as Node's recursive mkdirSync did there).
+    const storeModule = new URL('../src/store/sqlite/sqlite-store.js', import.meta.url).href
+    const code = `import(${JSON.stringify(storeModule)}).then(({ openSqliteStore }) => {
+      try { openSqliteStore({ path: '/proc/ssm-inventory-test/data/inventory.sqlite', queryThreads: 0 }) } catch (error) { console.error(error.message); process.exit(3) }
+    })`
+    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const exit = await new Promise<number | string | null>((resolve) => child.on('exit', (status, signal) => resolve(status ?? signal)))
+    clearTimeout(killer)
+    assert.equal(exit, 3, `exit ${exit}: ${stderr}`)
+    assert.equal(stderr.trim(), "cannot open the SQLite database /proc/ssm-inventory-test/data/inventory.sqlite: ENOENT: no such file or directory, mkdir '/proc/ssm-inventory-test'")
+  })
+
   it('refuses a file written by a newer version, leaving it as it was', async () => {
     const dataDir = tempDataDir()
     after(() => removeDir(dataDir))

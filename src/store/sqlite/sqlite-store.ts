@@ -75,7 +75,7 @@ export class SqliteOpenError extends Error {}
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let db: Database.Database | undefined
   try {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
+    if (options.path !== ':memory:') makeDirectories(dirname(options.path))
     db = new Database(options.path)
     // Opening and migrating may wait for another process (a second node starting at once).
     db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`)
@@ -153,6 +153,28 @@ function migrate(db: Database.Database, path: string): void {
   })
   while (applyNext.immediate());
   db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?), ('seq', '0')`).run(randomBytes(32).toString('hex'))
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdirSync never returns for a directory
+ * under /proc (mkdir there fails with ENOENT though the parent exists, and Node tries the
+ * parent again, forever); this fails with that error instead.
+ */
+function makeDirectories(dir: string): void {
+  try {
+    mkdirSync(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error
+    makeDirectories(dirname(dir))
+    try {
+      mkdirSync(dir)
+    } catch (again) {
+      // Made meanwhile by another process starting on the same directory.
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again
+    }
+  }
 }
 
 function toItem(row: ItemRow): StoredItem {

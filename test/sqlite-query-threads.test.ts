@@ -121,6 +121,34 @@ describe('SQLite query threads', () => {
     assert.deepEqual(order, ['report', 'count'])
   })
 
+  it('are not asked to count for a DeleteInventory that starts nothing', async () => {
+    await fileWithOneInstance()
+    const store = openSqliteStore({ path, queryThreads: 1 })
+    after(() => store.close())
+    const threads = (store as unknown as { queryThreads: SqliteQueryThreads }).queryThreads
+    const counts: string[] = []
+    const runPromptly = threads.runPromptly.bind(threads)
+    threads.runPromptly = ((call: 'countVersions', ...args: [string, string, string]) => {
+      counts.push(args[2])
+      return runPromptly(call, ...args)
+    }) as typeof threads.runPromptly
+    const start = (typeName: string, clientToken?: string) =>
+      store.startDeletion(P, { deletionId: `d-${counts.length}-${typeName}`, typeName, clientToken, paramsDigest: 'x', now: 1_000 }, (ctx) => {
+        if (ctx.sameToken) return { replay: ctx.sameToken.deletion }
+        if (!ctx.type || ctx.type.state === 'deleted') throw new Error(`no type ${typeName}`)
+        return ctx.type.typeName === 'Custom:T' ? { typeState: 'deleted' } : {}
+      })
+    const first = await start('Custom:T', 'token-1')
+    assert.deepEqual(counts, ['Custom:T'])
+    assert.equal(first.totalCount, 1)
+    // The same token again: the deletion it started, without a count.
+    assert.equal((await start('Custom:T', 'token-1')).deletionId, first.deletionId)
+    // A type never put, and the type just deleted: refused, without a count.
+    await assert.rejects(start('Custom:Never'), /no type Custom:Never/)
+    await assert.rejects(start('Custom:T', 'token-2'), /no type Custom:T/)
+    assert.deepEqual(counts, ['Custom:T'])
+  })
+
   it('fail every query after close', async () => {
     await fileWithOneInstance()
     const threads = new SqliteQueryThreads(path, 2)

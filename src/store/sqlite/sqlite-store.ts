@@ -551,7 +551,12 @@ export class SqliteStore implements Store {
    */
   async startDeletion(p: Partition, request: DeletionRequest, decide: (ctx: DeletionContext) => DeletionDecision): Promise<DeletionRecord> {
     const { sql } = this
-    const counted = await this.countOffThread(p, request.typeName)
+    // A retried call (a ClientToken already used) or a type that does not exist (or was
+    // deleted) starts nothing: no count to make. The transaction decides again either way.
+    const known = sql.getType.get(p.account, p.region, request.typeName) as TypeRow | undefined
+    const worthCounting = known !== undefined && known.state !== 'deleted'
+      && !(request.clientToken && sql.getDeletionByToken.get(p.account, p.region, request.clientToken))
+    const counted = worthCounting ? await this.countOffThread(p, request.typeName) : undefined
     return this.writing(() => this.db.transaction((): DeletionRecord => {
       const typeRow = sql.getType.get(p.account, p.region, request.typeName) as TypeRow | undefined
       const type = typeRow ? toType(typeRow) : undefined

@@ -94,7 +94,7 @@ export const settings: Setting[] = [
   { flag: 'port', env: 'SSM_INVENTORY_PORT', default: '4583', help: 'port to listen on (0 picks a free one)', apply: (c, v) => (c.port = integer('port', v, 0)) },
   {
     flag: 'credentials-file', env: 'SSM_INVENTORY_CREDENTIALS_FILE', default: '',
-    help: 'JSON list of access keys [{"accessKeyId","secretAccessKey","accountId","readOnly"}]; when set, every request must be signed (SigV4) by one of them',
+    help: 'JSON list of access keys [{"accessKeyId","secretAccessKey","accountId","readOnly","sessionToken","expiration"}] (the last three optional); when set, every request must be signed (SigV4) by one of them',
     apply: (c, v) => (c.credentialsFile = v === '' ? undefined : v),
   },
   {

@@ -21,7 +21,8 @@ import { Hash } from '@smithy/hash-node'
 import { HttpRequest } from '@smithy/protocol-http'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { rejects } from './support/assertions.js'
-import { boto3, instanceId, sdkClient, type ClientIdentity } from './support/clients.js'
+import { loadAccessKeys } from '../src/protocol/authentication.js'
+import { awsCli, boto3, instanceId, sdkClient, type ClientIdentity } from './support/clients.js'
 import { HeldCall } from './support/held-call.js'
 import { sample } from './support/metrics.js'
 import { CLI, removeDir, startServerProcess, tempDataDir, type ServerProcess } from './support/server-process.js'
@@ -30,9 +31,15 @@ const CAPTURE = '2026-11-01T10:00:00Z'
 const SHARED_TOKEN = '8c9f1a52-3d4e-4f60-9a7b-0c1d2e3f4a5b'
 const WRITER = { accessKeyId: 'AKIATESTWRITER000001', secretAccessKey: 'writer-secret-0000000001', accountId: '111122223333' }
 const READER = { accessKeyId: 'AKIATESTREADER000001', secretAccessKey: 'reader-secret-0000000001', accountId: '111122223333', readOnly: true }
+/** Temporary credentials of WRITER's account, as STS would give them. */
+const TEMPORARY = {
+  accessKeyId: 'ASIATESTTEMPORARY001', secretAccessKey: 'temporary-secret-000001', accountId: '111122223333',
+  sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+test+session+token=',
+}
 const OTHER = { accessKeyId: 'AKIATESTOTHER0000001', secretAccessKey: 'other-secret-00000000001', accountId: '444455556666' }
 
-const as = (key: { accessKeyId: string; secretAccessKey: string }, region = 'eu-west-1'): ClientIdentity => ({ ...key, region })
+const as = (key: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region = 'eu-west-1'): ClientIdentity =>
+  ({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, sessionToken: key.sessionToken, region })
 const items = (typeName: string, n = 1) => [{ TypeName: typeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: Array.from({ length: n }, (_, i) => ({ Name: `n${i}` })) }]
 
 /** Signs a request the way the SDKs do, so a test can then change what it sends. */
@@ -242,6 +249,50 @@ describe('SigV4 verification with a credentials file', () => {
   })
 })
 
+describe('temporary credentials (a session token, an expiration)', () => {
+  const EXPIRED = { ...TEMPORARY, accessKeyId: 'ASIATESTEXPIRED00001', expiration: '2026-01-01T00:00:00Z' }
+  const suite = verifyingServer([WRITER, TEMPORARY, EXPIRED])
+  const { client } = suite
+  const temporary = as({ ...TEMPORARY })
+
+  it('accepts a temporary key with its session token through the SDK v3, boto3 and the AWS CLI', async () => {
+    await client(temporary).send(new PutInventoryCommand({ InstanceId: instanceId(1), Items: items('Custom:Temporary') }))
+    const [listed] = await boto3(suite.server.url, [{ op: 'ListInventoryEntries', params: { InstanceId: instanceId(1), TypeName: 'Custom:Temporary' } }], temporary)
+    assert.ok(listed.ok, JSON.stringify(listed))
+    assert.deepEqual(listed.result.Entries, [{ Name: 'n0' }])
+    const cli = await awsCli(suite.server.url, ['get-inventory-schema', '--type-name', 'Custom:Temporary'], temporary)
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.equal(cli.json.Schemas[0].TypeName, 'Custom:Temporary')
+    // Its account is the key's: the long-term key of the same account sees what it put.
+    const seen = await client(as(WRITER)).send(new GetInventoryCommand({}))
+    assert.deepEqual(seen.Entities!.map((e) => e.Id), [instanceId(1)])
+  })
+
+  it('refuses a temporary key without its token or with another, and a long-term key with a token', async () => {
+    const invalid = /^The security token included in the request is invalid\.$/
+    await rejects(client(as({ accessKeyId: TEMPORARY.accessKeyId, secretAccessKey: TEMPORARY.secretAccessKey })).send(new GetInventorySchemaCommand({})), 'UnrecognizedClientException', invalid)
+    await rejects(client(as({ ...TEMPORARY, sessionToken: `${TEMPORARY.sessionToken}x` })).send(new GetInventorySchemaCommand({})), 'UnrecognizedClientException', invalid)
+    await rejects(client(as({ ...WRITER, sessionToken: TEMPORARY.sessionToken })).send(new GetInventorySchemaCommand({})), 'UnrecognizedClientException', invalid)
+    const [untokened] = await boto3(suite.server.url, [{ op: 'GetInventory' }], as({ accessKeyId: TEMPORARY.accessKeyId, secretAccessKey: TEMPORARY.secretAccessKey }))
+    assert.ok(!untokened.ok && untokened.code === 'UnrecognizedClientException' && untokened.status === 400, JSON.stringify(untokened))
+    const cli = await awsCli(suite.server.url, ['get-inventory'], as({ ...WRITER, sessionToken: 'left-over-from-another-session' }))
+    assert.notEqual(cli.code, 0)
+    assert.match(cli.stderr, /UnrecognizedClientException.*security token included in the request is invalid/)
+  })
+
+  it('refuses temporary credentials past their expiration as expired', async () => {
+    await rejects(client(as(EXPIRED)).send(new GetInventoryCommand({})), 'ExpiredTokenException', /^The security token included in the request is expired$/)
+    const [expired] = await boto3(suite.server.url, [{ op: 'GetInventorySchema' }], as(EXPIRED))
+    assert.ok(!expired.ok && expired.code === 'ExpiredTokenException' && expired.status === 400, JSON.stringify(expired))
+    // A wrong token says it is invalid, whether or not the credentials have expired.
+    await rejects(client(as({ ...EXPIRED, sessionToken: 'another' })).send(new GetInventoryCommand({})), 'UnrecognizedClientException')
+  })
+
+  it('has logged no unexpected error', () => {
+    assert.doesNotMatch(suite.server.output(), /unexpected error/)
+  })
+})
+
 function runServe(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [CLI, 'serve', '--port', '0', ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
@@ -289,6 +340,27 @@ describe('safe defaults', () => {
       const missing = await runServe(['--data-dir', dataDir, '--credentials-file', join(dataDir, 'absent.json')])
       assert.equal(missing.code, 2)
       assert.match(missing.stderr, /cannot read the credentials file/)
+      writeFileSync(bad, JSON.stringify([{ ...WRITER, sessionToken: 'token', expiration: '2026-12-01 12:00' }]))
+      const badTime = await runServe(['--data-dir', dataDir, '--credentials-file', bad])
+      assert.equal(badTime.code, 2)
+      assert.match(badTime.stderr, /entry 1: expiration must be an ISO 8601 time with its zone/)
+      // The other entries of temporary credentials, read as the server reads them.
+      const refusal = (entry: object) => {
+        writeFileSync(bad, JSON.stringify([WRITER, entry]))
+        try {
+          loadAccessKeys(bad)
+          return 'accepted'
+        } catch (error) {
+          return (error as Error).message.replace(`${bad}, `, '')
+        }
+      }
+      assert.equal(refusal({ ...TEMPORARY, sessionToken: '' }), 'entry 2: sessionToken must be a non-empty string')
+      assert.equal(refusal({ ...TEMPORARY, sessionToken: 42 }), 'entry 2: sessionToken must be a non-empty string')
+      assert.equal(refusal({ ...TEMPORARY, expiration: 1764590400 }), 'entry 2: expiration must be an ISO 8601 time with its zone, as STS gives it (e.g. 2026-12-01T12:00:00Z)')
+      assert.equal(refusal({ ...TEMPORARY, expiration: '2026-12-01T12:00:00' }), 'entry 2: expiration must be an ISO 8601 time with its zone, as STS gives it (e.g. 2026-12-01T12:00:00Z)')
+      assert.equal(refusal({ ...WRITER, accessKeyId: 'AKIATESTNOTOKEN00001', expiration: '2026-12-01T12:00:00Z' }), 'entry 2: expiration is for temporary credentials; give their sessionToken too')
+      assert.equal(refusal({ ...TEMPORARY, expiration: '2026-12-01T12:00:00+01:00' }), 'accepted')
+      assert.equal(loadAccessKeys(bad)[1].expiresAt, Date.parse('2026-12-01T11:00:00Z'))
     } finally {
       removeDir(dataDir)
     }

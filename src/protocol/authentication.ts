@@ -9,7 +9,9 @@
  *   client signed and the body as received; the account is the key's, the region the
  *   credential scope's. Failures get the errors AWS gives: MissingAuthenticationToken,
  *   IncompleteSignature, InvalidSignature (also an expired or future date, a wrong service
- *   or a body that does not match its hash), UnrecognizedClient for an unknown key.
+ *   or a body that does not match its hash), UnrecognizedClient for an unknown key or a
+ *   session token that is not the key's, ExpiredToken for temporary credentials past their
+ *   expiration.
  *   Verification runs in two steps: the headers, before the body is read (`screen`), then
  *   the signature over headers and body (`Screened.verify`).
  *
@@ -26,6 +28,7 @@ import { HttpRequest } from '@smithy/protocol-http'
 import { createScope, getCanonicalHeaders, getSigningKey, SignatureV4 } from '@smithy/signature-v4'
 import type { Partition } from '../store/store.js'
 import {
+  ExpiredTokenException,
   IncompleteSignatureException,
   InvalidSignatureException,
   MissingAuthenticationTokenException,
@@ -70,11 +73,21 @@ export interface AccessKey {
   secretAccessKey: string
   accountId: string
   readOnly: boolean
+  /**
+   * Temporary credentials (as STS gives them): every request by the key must carry this
+   * token in X-Amz-Security-Token. A key without one refuses requests that carry a token.
+   */
+  sessionToken?: string
+  /** Epoch milliseconds after which the temporary credentials are refused as expired. */
+  expiresAt?: number
 }
 
 export class CredentialsFileError extends Error {}
 
-/** Reads `[{"accessKeyId", "secretAccessKey", "accountId", "readOnly"}]`, refusing anything else with a clear message. */
+/**
+ * Reads `[{"accessKeyId", "secretAccessKey", "accountId", "readOnly", "sessionToken", "expiration"}]`
+ * (the last three optional), refusing anything else with a clear message.
+ */
 export function loadAccessKeys(path: string): AccessKey[] {
   let parsed: unknown
   try {
@@ -87,18 +100,29 @@ export function loadAccessKeys(path: string): AccessKey[] {
   return parsed.map((entry, index) => {
     const where = `${path}, entry ${index + 1}`
     if (typeof entry !== 'object' || entry === null) throw new CredentialsFileError(`${where}: expected an object`)
-    const { accessKeyId, secretAccessKey, accountId, readOnly } = entry as Record<string, unknown>
+    const { accessKeyId, secretAccessKey, accountId, readOnly, sessionToken, expiration } = entry as Record<string, unknown>
     if (typeof accessKeyId !== 'string' || !/^[A-Za-z0-9]{4,128}$/.test(accessKeyId)) throw new CredentialsFileError(`${where}: accessKeyId must be 4-128 letters and digits`)
     if (typeof secretAccessKey !== 'string' || secretAccessKey.length < 8) throw new CredentialsFileError(`${where}: secretAccessKey must be a string of at least 8 characters`)
     if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)) throw new CredentialsFileError(`${where}: accountId must be 12 digits`)
     if (readOnly !== undefined && typeof readOnly !== 'boolean') throw new CredentialsFileError(`${where}: readOnly must be true or false`)
+    if (sessionToken !== undefined && (typeof sessionToken !== 'string' || sessionToken.length === 0)) throw new CredentialsFileError(`${where}: sessionToken must be a non-empty string`)
+    const expiresAt = expiration === undefined ? undefined : typeof expiration === 'string' && ISO_TIME.test(expiration) ? Date.parse(expiration) : NaN
+    if (Number.isNaN(expiresAt)) throw new CredentialsFileError(`${where}: expiration must be an ISO 8601 time with its zone, as STS gives it (e.g. 2026-12-01T12:00:00Z)`)
+    if (expiresAt !== undefined && sessionToken === undefined) throw new CredentialsFileError(`${where}: expiration is for temporary credentials; give their sessionToken too`)
     if (seen.has(accessKeyId)) throw new CredentialsFileError(`${where}: access key ${accessKeyId} is listed twice`)
     seen.add(accessKeyId)
-    return { accessKeyId, secretAccessKey, accountId, readOnly: readOnly === true }
+    return {
+      accessKeyId, secretAccessKey, accountId, readOnly: readOnly === true,
+      ...(sessionToken !== undefined && { sessionToken: sessionToken as string }),
+      ...(expiresAt !== undefined && { expiresAt }),
+    }
   })
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+
 const ALGORITHM = 'AWS4-HMAC-SHA256'
+const INVALID_TOKEN = 'The security token included in the request is invalid.'
 const SERVICE = 'ssm'
 const MAX_SKEW_MS = 15 * 60 * 1000
 const REGION = /^[a-z0-9-]{1,64}$/
@@ -305,7 +329,7 @@ export class SigV4Authenticator implements Authenticator {
     const auth = parseAuthorization(header)
     const keysInForce = this.keys
     const key = keysInForce.get(auth.accessKeyId)
-    if (!key) throw new UnrecognizedClientException('The security token included in the request is invalid.')
+    if (!key) throw new UnrecognizedClientException(INVALID_TOKEN)
     if (auth.service !== SERVICE) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SERVICE}'.`)
     for (const required of ['host', 'x-amz-date']) {
       if (!auth.signedHeaders.includes(required)) throw new InvalidSignatureException(`The '${required}' header must be signed.`)
@@ -334,7 +358,8 @@ export class SigV4Authenticator implements Authenticator {
     const header = req.headers.authorization
     if (!header) throw new MissingAuthenticationTokenException('Request is missing Authentication Token')
     const { credential, signature } = this.cachedCredential(header) ?? (await this.credentialOf(header))
-    const { auth } = credential
+    const { auth, key } = credential
+    checkSessionToken(key, req.headers['x-amz-security-token'], this.now)
 
     const dateHeader = req.headers['x-amz-date']
     if (typeof dateHeader !== 'string') throw new IncompleteSignatureException("Authorization header requires existence of a 'X-Amz-Date' header.")
@@ -367,6 +392,24 @@ export class SigV4Authenticator implements Authenticator {
   async authenticate(req: IncomingMessage, body: Buffer): Promise<Principal> {
     return (await this.screen(req)).verify(body)
   }
+}
+
+/**
+ * Temporary credentials need their session token, and long-term ones take none (AWS refuses
+ * both mistakes alike: a token left in AWS_SESSION_TOKEN beside long-term keys is a common one).
+ */
+function checkSessionToken(key: AccessKey, given: string | string[] | undefined, now: () => number): void {
+  if (key.sessionToken === undefined) {
+    if (given !== undefined) throw new UnrecognizedClientException(INVALID_TOKEN)
+    return
+  }
+  if (typeof given !== 'string' || !sameText(given, key.sessionToken)) throw new UnrecognizedClientException(INVALID_TOKEN)
+  if (key.expiresAt !== undefined && now() >= key.expiresAt) throw new ExpiredTokenException('The security token included in the request is expired')
+}
+
+function sameText(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)]
+  return x.length === y.length && timingSafeEqual(x, y)
 }
 
 /** A signed request whose headers passed: the signature is checked over them and the body once it is read. */

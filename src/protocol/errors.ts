@@ -1,6 +1,6 @@
 /**
  * Every error a client can receive, one class per AWS error name. The serializer in
- * protocol/respond.ts writes `{"__type": type, "message": message}` with `status`.
+ * protocol/http-handler.ts writes `{"__type": type, "message": message}` with `status`.
  * Extra members (TypeName on some PutInventory errors) travel in `fields`.
  */
 export abstract class AwsError extends Error {
@@ -40,6 +40,9 @@ export class InvalidSignatureException extends AwsError {
 }
 export class UnrecognizedClientException extends AwsError {
   readonly type = 'UnrecognizedClientException'
+}
+export class ExpiredTokenException extends AwsError {
+  readonly type = 'ExpiredTokenException'
 }
 export class AccessDeniedException extends AwsError {
   readonly type = 'AccessDeniedException'

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs a list of SSM calls through boto3 for the Node tests.
 
-argv: ENDPOINT REGION ACCESS_KEY_ID [SECRET_ACCESS_KEY]; stdin: a JSON list of {"op", "params", "paginate"}.
+argv: ENDPOINT REGION ACCESS_KEY_ID [SECRET_ACCESS_KEY [SESSION_TOKEN]]; stdin: a JSON list of {"op", "params", "paginate"}.
 stdout: a JSON list with {"ok": true, "result": ...} or {"ok": false, "code", "message", "status"} per call.
 """
 import datetime
@@ -14,8 +14,10 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 endpoint, region, key = sys.argv[1], sys.argv[2], sys.argv[3]
 secret = sys.argv[4] if len(sys.argv) > 4 else "secret"
+token = sys.argv[5] if len(sys.argv) > 5 else None
 client = boto3.client("ssm", endpoint_url=endpoint, region_name=region, aws_access_key_id=key,
-                      aws_secret_access_key=secret, config=Config(retries={"total_max_attempts": 1}))
+                      aws_secret_access_key=secret, aws_session_token=token,
+                      config=Config(retries={"total_max_attempts": 1}))
 
 
 def plain(value):

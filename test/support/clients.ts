@@ -8,6 +8,8 @@ export const ACCOUNT = '123456789012'
 export interface ClientIdentity {
   accessKeyId?: string
   secretAccessKey?: string
+  /** Temporary credentials' token, sent as X-Amz-Security-Token. */
+  sessionToken?: string
   region?: string
 }
 
@@ -15,7 +17,7 @@ export function sdkClient(url: string, options: ClientIdentity = {}): SSMClient 
   return new SSMClient({
     endpoint: url,
     region: options.region ?? 'us-west-2',
-    credentials: { accessKeyId: options.accessKeyId ?? ACCOUNT, secretAccessKey: options.secretAccessKey ?? 'secret' },
+    credentials: { accessKeyId: options.accessKeyId ?? ACCOUNT, secretAccessKey: options.secretAccessKey ?? 'secret', sessionToken: options.sessionToken },
     maxAttempts: 1,
   })
 }
@@ -34,7 +36,7 @@ export type Boto3Result = { ok: true; result: any } | { ok: false; code: string;
 /** Runs calls through boto3 in one Python process; each call's result or error comes back. */
 export function boto3(url: string, calls: Boto3Call[], options: ClientIdentity = {}): Promise<Boto3Result[]> {
   return new Promise((resolve, reject) => {
-    const child = execFile('python3', [BOTO3_RUNNER, url, options.region ?? 'us-west-2', options.accessKeyId ?? ACCOUNT, options.secretAccessKey ?? 'secret'], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile('python3', [BOTO3_RUNNER, url, options.region ?? 'us-west-2', options.accessKeyId ?? ACCOUNT, options.secretAccessKey ?? 'secret', ...(options.sessionToken ? [options.sessionToken] : [])], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`boto3 runner failed: ${stderr || error.message}`))
       else resolve(JSON.parse(stdout))
     })
@@ -51,13 +53,16 @@ export interface CliResult {
 
 /** Runs `aws ssm ...` (python3 -m awscli) against the server. */
 export function awsCli(url: string, args: string[], options: ClientIdentity = {}): Promise<CliResult> {
+  // Only the identity given here: a session token in this process's environment is not passed on.
+  const { AWS_SESSION_TOKEN: _token, AWS_SECURITY_TOKEN: _legacy, ...inherited } = process.env
   return new Promise((resolve) => {
     execFile(
       'python3',
       ['-m', 'awscli', 'ssm', ...args, '--endpoint-url', url, '--output', 'json', '--cli-read-timeout', '30'],
       {
         env: {
-          ...process.env,
+          ...inherited,
+          ...(options.sessionToken && { AWS_SESSION_TOKEN: options.sessionToken }),
           AWS_ACCESS_KEY_ID: options.accessKeyId ?? ACCOUNT,
           AWS_SECRET_ACCESS_KEY: options.secretAccessKey ?? 'secret',
           AWS_DEFAULT_REGION: options.region ?? 'us-west-2',

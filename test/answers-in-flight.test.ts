@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { AnswerMemory, RawJson, serializeJson } from '../src/protocol/raw-json.js'
 import { instanceId, rawCall } from './support/clients.js'
 import { sample } from './support/metrics.js'
 import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
@@ -203,5 +204,122 @@ describe('answers a client stops reading', () => {
 
   it('has logged no unexpected error', () => {
     assert.doesNotMatch(server.output(), /unexpected error|"level":"error"/)
+  })
+})
+
+/**
+ * GetInventory answers are written into memory used again from one answer to the next
+ * (AnswerMemory in raw-json.ts): memory goes back only once its answer is written, or its
+ * connection gone.
+ */
+describe('answers written into memory used again', () => {
+  it('reuses a block once released, keeps no more than its bounds, and never hands out one block twice', () => {
+    const memory = new AnswerMemory(3 * MIB, MIB)
+    const first = memory.take(300 * 1024)
+    assert.equal(first.bytes.length, 300 * 1024)
+    const second = memory.take(300 * 1024)
+    assert.notEqual(second.bytes.buffer, first.bytes.buffer, 'a block in use is not handed out again')
+    first.release()
+    first.release() // twice: once only
+    assert.equal(memory.keptForLater, 512 * 1024)
+    const third = memory.take(200 * 1024)
+    assert.equal(third.bytes.buffer, first.bytes.buffer, 'a released block is used again')
+    assert.equal(memory.keptForLater, 0)
+    // A block larger than needed is taken rather than none; the smallest that fits first.
+    second.release()
+    third.release()
+    const small = memory.take(100 * 1024)
+    assert.equal(small.bytes.length, 100 * 1024)
+    assert.equal(memory.keptForLater, 512 * 1024)
+    small.release()
+    // Beyond a block's bound: memory of its own, not kept.
+    const huge = memory.take(2 * MIB)
+    huge.release()
+    assert.equal(memory.keptForLater, 1024 * 1024)
+    // Beyond what is kept in all: let go.
+    const blocks = [memory.take(MIB), memory.take(MIB), memory.take(MIB), memory.take(MIB)]
+    for (const block of blocks) block.release()
+    assert.equal(memory.keptForLater, 3 * MIB)
+  })
+
+  it('serialises raw documents into it, the same bytes as without', () => {
+    const memory = new AnswerMemory()
+    const body = { Entities: [{ Id: 'i-1', Data: { 'Custom:T': { Content: new RawJson('[{"Name":"\u00e9t\u00e9","V":"€"}]') } } }], NextToken: 'x' }
+    const pooled = serializeJson(body, memory)
+    const plain = serializeJson(body)
+    assert.ok(Buffer.isBuffer(pooled.payload) && Buffer.isBuffer(plain.payload))
+    assert.equal(pooled.payload.toString(), plain.payload.toString())
+    assert.deepEqual(JSON.parse(pooled.payload.toString()), { Entities: [{ Id: 'i-1', Data: { 'Custom:T': { Content: [{ Name: 'été', V: '€' }] } } }], NextToken: 'x' })
+    assert.equal(plain.release, undefined)
+    pooled.release!()
+    // Answers without raw documents are plain strings.
+    assert.deepEqual(serializeJson({ a: 1 }, memory), { payload: '{"a":1}' })
+  })
+
+  describe('over HTTP', () => {
+    let server: ServerProcess
+    before(async () => {
+      server = await startServerProcess()
+      for (let n = 1; n <= 12; n++) await putLargeInstance(server.url, n)
+    })
+    after(async () => {
+      await server.stop()
+      removeDir(server.dataDir)
+    })
+
+    it('gives a client that reads late its own answer, while other answers are written meanwhile', async () => {
+      // Pages of three instances: ~2.8 MB, within the blocks kept (4 MiB).
+      const expected = (await rawCall(server.url, 'AmazonSSM.GetInventory', { MaxResults: 3 })).text
+      const all = (await rawCall(server.url, 'AmazonSSM.GetInventory', {})).text
+      // On one connection read late: a page of all twelve instances (~11 MB, more than the
+      // socket buffers take), then, pipelined, the page of three, which waits behind it.
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1')
+      try {
+        socket.pause()
+        const request = (body: string) => `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.GetInventory\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+        socket.write(request('{}') + request('{"MaxResults":3}'))
+        const deadline = Date.now() + 10_000
+        while ((await heldChars(server.url)) < all.length + expected.length - 100_000) {
+          assert.ok(Date.now() < deadline, `both answers are held: ${await heldChars(server.url)} characters`)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        // Other pages, of other instances, written meanwhile in memory the waiting answers must keep.
+        let next: string | undefined
+        for (let i = 0; i < 8; i++) {
+          const other = await rawCall(server.url, 'AmazonSSM.GetInventory', { MaxResults: 3, ...(next && { NextToken: next }) })
+          assert.equal(other.status, 200)
+          next = other.json.NextToken
+        }
+        const received: Buffer[] = []
+        const bodies = new Promise<string[]>((resolve, reject) => {
+          socket.on('data', (chunk: Buffer) => {
+            received.push(chunk)
+            const found: string[] = []
+            let data = Buffer.concat(received)
+            for (;;) {
+              const start = data.indexOf('\r\n\r\n') + 4
+              if (start < 4) break
+              const length = Number(/content-length: (\d+)/i.exec(data.subarray(0, start).toString())?.[1])
+              if (data.length - start < length) break
+              found.push(data.subarray(start, start + length).toString())
+              data = data.subarray(start + length)
+            }
+            if (found.length === 2) resolve(found)
+          })
+          socket.on('close', () => reject(new Error(`closed after ${Buffer.concat(received).length} bytes`)))
+        })
+        socket.resume()
+        const [first, second] = await bodies
+        assert.ok(first === all, 'the first answer, byte for byte')
+        assert.equal(second.length, expected.length)
+        assert.ok(second === expected, 'the late reader got its own page, byte for byte')
+      } finally {
+        socket.destroy()
+      }
+    })
+
+    it('has logged no unexpected error', () => {
+      assert.doesNotMatch(server.output(), /unexpected error|"level":"error"/)
+    })
   })
 })

@@ -24,7 +24,7 @@ import {
   UnsupportedMediaTypeException,
 } from './errors.js'
 import { operation as modelOperation, targetPrefix } from './service-model.js'
-import { serializeJson } from './raw-json.js'
+import { serializeJson, type AnswerMemory } from './raw-json.js'
 import type { RequestDecoder } from './request-decoder.js'
 
 export const CONTENT_TYPE = 'application/x-amz-json-1.1'
@@ -43,6 +43,8 @@ export interface ApiOptions {
   bodyBudget: BodyBudget
   /** Bounds the large answers (GetInventory pages) held at once across calls. */
   answerBudget: AnswerBudget
+  /** Memory for large answers, used again from one answer to the next. */
+  answerMemory?: AnswerMemory
   /** The server's keep-alive timeout (kept longer after a large answer). */
   keepAliveTimeoutMs: number
   /** How long a client may take none of its answer before its connection is closed. */
@@ -116,7 +118,9 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     answerReservation?.release()
     return
   }
-  const payload = serializeJson(answer.body)
+  const { payload, release } = serializeJson(answer.body, options.answerMemory)
+  // The memory goes back once the answer is written, or its connection closed (write requests ended).
+  if (release) res.once('close', release)
   const payloadBytes = Buffer.byteLength(payload)
   if (answerReservation) {
     // The answer is held until the last of it is handed to the kernel, or the connection closes.

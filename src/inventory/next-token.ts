@@ -42,19 +42,20 @@ export function encodeNextToken<C>(scope: TokenScope, cursor: C): string {
 }
 
 export function decodeNextToken<C>(scope: TokenScope, token: string): C {
-  const invalid = new InvalidNextToken('The specified token is not valid.')
+  // Made only when needed: an Error captures its stack when constructed.
+  const invalid = () => new InvalidNextToken('The specified token is not valid.')
   const dot = token.indexOf('.')
-  if (dot <= 0 || token.length > 4096) throw invalid
+  if (dot <= 0 || token.length > 4096) throw invalid()
   const body = token.slice(0, dot)
   const given = Buffer.from(token.slice(dot + 1))
   const expected = Buffer.from(sign(scope.secret, body))
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid()
   let payload: Payload<C>
   try {
     payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))
   } catch {
-    throw invalid
+    throw invalid()
   }
-  if (payload.o !== scope.operation || payload.p !== partitionKey(scope.partition) || payload.q !== digest(scope.query)) throw invalid
+  if (payload.o !== scope.operation || payload.p !== partitionKey(scope.partition) || payload.q !== digest(scope.query)) throw invalid()
   return payload.c
 }

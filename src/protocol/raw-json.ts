@@ -10,8 +10,8 @@
  * Buffers: better-sqlite3 allocates one Buffer per row. Splicing into one Buffer rather than one
  * string spares the socket a second copy to encode the string: for the benchmark's 270 KB
  * GetInventory page the server's CPU per page went from 4.3 to 3.95 ms, medians of three
- * alternating runs of 1,500 pages. Either way the fresh memory of a large response costs ~1 ms
- * on some machines: a string over 128 KB gets a large-object page of its own in V8.)
+ * alternating runs of 1,500 pages. The Buffer itself comes from AnswerMemory, below: fresh
+ * memory for it cost more than the rest of the serialising.)
  */
 import { randomBytes } from 'node:crypto'
 

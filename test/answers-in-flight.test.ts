@@ -156,8 +156,8 @@ describe('answers a client stops reading', () => {
           socket.destroy()
           return
         }
-        // Ahead of the allowed rate: pause until the rate catches up.
-        const aheadMs = (received.length / bytesPerSecond) * 1000 - (Date.now() - started)
+        // Ahead of the allowed rate: pause until the rate catches up (0: no rate once the test resumes it).
+        const aheadMs = bytesPerSecond > 0 ? (received.length / bytesPerSecond) * 1000 - (Date.now() - started) : 0
         if (aheadMs > 0) {
           socket.pause()
           setTimeout(() => socket.resume(), aheadMs)

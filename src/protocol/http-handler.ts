@@ -44,7 +44,7 @@ export interface ApiOptions {
   /** Bounds the large answers (GetInventory pages) held at once across calls. */
   answerBudget: AnswerBudget
   /** Memory for large answers, used again from one answer to the next. */
-  answerMemory?: AnswerMemory
+  answerMemory: AnswerMemory
   /** The server's keep-alive timeout (kept longer after a large answer). */
   keepAliveTimeoutMs: number
   /** How long a client may take none of its answer before its connection is closed. */

@@ -71,6 +71,31 @@ export class Metrics {
         },
       })
     }
+    const wal = store.writeAheadLog?.bind(store)
+    if (wal?.()) {
+      new Gauge({
+        name: 'ssm_inventory_sqlite_wal_bytes', help: 'Size of the SQLite write-ahead log file, started over by the checkpointer once past 64 MiB', registers: [this.registry],
+        collect() {
+          this.set(wal()?.bytes ?? 0)
+        },
+      })
+      const counted = { restarted: 0, busy: 0, holdsGivenUp: 0 }
+      new Counter({
+        name: 'ssm_inventory_sqlite_wal_restarts_total',
+        help: 'RESTART checkpoints of the SQLite WAL by outcome: restarted (it started over), busy (a write or read still ran after 100 ms), gave_up (a report ran past 2 s while new ones were held; the WAL grows for 10 s)',
+        labelNames: ['outcome'], registers: [this.registry],
+        collect() {
+          const now = wal()
+          if (!now) return
+          this.inc({ outcome: 'restarted' }, now.restarted - counted.restarted)
+          this.inc({ outcome: 'busy' }, now.busy - counted.busy)
+          this.inc({ outcome: 'gave_up' }, now.holdsGivenUp - counted.holdsGivenUp)
+          counted.restarted = now.restarted
+          counted.busy = now.busy
+          counted.holdsGivenUp = now.holdsGivenUp
+        },
+      })
+    }
     new Gauge({
       name: 'ssm_inventory_request_body_bytes_held', help: 'Bytes of request bodies this node holds for calls being read or handled (bounded by --max-inflight-body-bytes)', registers: [this.registry],
       collect() {

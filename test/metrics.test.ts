@@ -53,8 +53,12 @@ describe('metrics', () => {
       // The scrape's own store queries may be queued for a moment.
       assert.ok((sample(text, 'ssm_inventory_database_waiting_calls') ?? -1) >= 0)
       assert.equal(sample(text, 'ssm_inventory_database_connections_broken_total'), 0)
+      assert.doesNotMatch(text, /ssm_inventory_sqlite_/)
     } else {
       assert.doesNotMatch(text, /ssm_inventory_database_/)
+      // The WAL (written to by the puts above, far below the 64 MiB at which it starts over).
+      assert.ok((sample(text, 'ssm_inventory_sqlite_wal_bytes') ?? 0) > 0)
+      for (const outcome of ['restarted', 'busy', 'gave_up']) assert.equal(sample(text, 'ssm_inventory_sqlite_wal_restarts_total', `outcome="${outcome}"`), 0)
     }
   })
 })

@@ -31,19 +31,25 @@ function plan(n: number, round: number): PutPlan {
 }
 
 /**
- * Puts from 32 loops until `bytes` of Content were written; returns the WAL's largest size
- * seen in the second half of it (in the first, the checkpointer's thread may still be starting).
+ * Puts from 32 loops until `bytes` of Content were written. Returns the WAL's largest size seen
+ * in the second half of it (in the first, the checkpointer's thread may still be starting), and
+ * how many times the file was seen cut back (it is, to the limit, when it starts over).
  */
-async function writeSustained(path: string, store: ReturnType<typeof openSqliteStore>, bytes: number): Promise<number> {
+async function writeSustained(path: string, store: ReturnType<typeof openSqliteStore>, bytes: number): Promise<{ largest: number; cutBack: number }> {
   let largest = 0
+  let cutBack = 0
+  let last = 0
   let written = 0
   const sample = setInterval(() => {
-    if (written < bytes / 2) return
+    let size: number
     try {
-      largest = Math.max(largest, statSync(`${path}-wal`).size)
+      size = statSync(`${path}-wal`).size
     } catch {
-      // not there yet
+      return // not there yet
     }
+    if (size < last) cutBack++
+    last = size
+    if (written >= bytes / 2) largest = Math.max(largest, size)
   }, 5)
   let put = 0
   await store.putInventory(P, instanceId(1), [TYPE.typeName], () => plan(1, 0), 1)
@@ -56,8 +62,19 @@ async function writeSustained(path: string, store: ReturnType<typeof openSqliteS
     }
   }))
   clearInterval(sample)
-  return largest
+  return { largest, cutBack }
 }
+
+/**
+ * How large the WAL may grow while it keeps starting over. Between two RESTARTs it grows by what
+ * the puts write while the checkpointer copies frames and syncs the file: on an idle disk
+ * 5-25 MiB here, but with another process writing to the disk (`dd ... conv=fsync`) a cycle took
+ * 0.7 s and the WAL reached 46 MiB without reports and 80 MiB with them; once in CI, 79.5 MiB.
+ * Never starting over, the WAL holds all that was written (100.5 MiB), and the checkpointer
+ * counts no RESTART: that is what these tests look at, with the size bounded loosely beside it.
+ */
+const LARGEST_BOUND = 0.9 * WRITTEN
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`
 
 describe('SQLite WAL under sustained writes', () => {
   const dir = tempDataDir()
@@ -67,8 +84,15 @@ describe('SQLite WAL under sustained writes', () => {
     const path = join(dir, 'puts.sqlite')
     const store = openSqliteStore({ path, walLimitBytes: LIMIT, checkpointIntervalMs: 20 })
     after(() => store.close())
-    const largest = await writeSustained(path, store, WRITTEN)
-    assert.ok(largest < WRITTEN / 4, `the WAL grew to ${(largest / 1048576).toFixed(1)} MiB (limit ${LIMIT / 1048576} MiB)`)
+    const { largest, cutBack } = await writeSustained(path, store, WRITTEN)
+    const restarts = store.writeAheadLog()!
+    const seen = `the WAL reached ${mib(largest)} (limit ${mib(LIMIT)}), was seen cut back ${cutBack} times; RESTARTs ${JSON.stringify(restarts)}`
+    // Here 24-28 RESTARTs, and 14-15 with the disk busy (the sampler on the busy event loop
+    // may miss a cut back, not see one that did not happen).
+    assert.ok(restarts.restarted >= 3 && cutBack >= 1, seen)
+    assert.ok(largest < LARGEST_BOUND, seen)
+    // No report ran: no hold of reports to give up.
+    assert.equal(restarts.holdsGivenUp, 0, seen)
   })
 
   it('starts over while reports run back to back on the query thread, and the reports go on', async () => {
@@ -85,17 +109,18 @@ describe('SQLite WAL under sustained writes', () => {
       }
     })()
     const walState = (store as unknown as { walState: Int32Array }).walState
-    const largest = await writeSustained(path, store, WRITTEN)
-    // What the checkpointer saw when the writes ended, for a failure to tell (once in CI on
-    // 2026-12-01 the WAL reached 79.5 MiB, as if it never started over; not seen again in 28 runs).
-    const seen = `reads in flight ${Atomics.load(walState, READS_IN_FLIGHT)}, held ${Atomics.load(walState, READS_HELD)}, ${reports} reports so far`
+    const { largest, cutBack } = await writeSustained(path, store, WRITTEN)
+    // What the checkpointer saw when the writes ended, for a failure to tell.
+    const restarts = store.writeAheadLog()!
+    const seen = `the WAL reached ${mib(largest)} (limit ${mib(LIMIT)}), was seen cut back ${cutBack} times; RESTARTs ${JSON.stringify(restarts)}; reads in flight ${Atomics.load(walState, READS_IN_FLIGHT)}, held ${Atomics.load(walState, READS_HELD)}, ${reports} reports so far`
     writing = false
     await reporting
-    // The WAL grows while the reports running when a RESTART is due finish (they are waited
-    // for, up to 2 s): here 60-200 ms each, 20-28 MiB at a fast machine's write rate. Never
-    // starting over, it would hold all that was written.
-    assert.ok(largest < WRITTEN / 2, `the WAL grew to ${(largest / 1048576).toFixed(1)} MiB (limit ${LIMIT / 1048576} MiB); ${seen}`)
-    assert.ok(reports >= 3, `only ${reports} reports ran`)
+    // The WAL also grows while the reports running when a RESTART is due finish (they are
+    // waited for, up to 2 s; here 100-300 ms each, up to ~1.5 s with the disk busy). Here 7-11
+    // RESTARTs and as many reports, 2-5 of each with the disk busy.
+    assert.ok(restarts.restarted >= 2 && cutBack >= 1, seen)
+    assert.ok(largest < LARGEST_BOUND, seen)
+    assert.ok(reports >= 2, `only ${reports} reports ran; ${seen}`)
   })
 
   it('holds writes back no longer than a second for a RESTART flag left up (its thread gone)', async () => {

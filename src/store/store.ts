@@ -263,6 +263,8 @@ export interface Store {
   ping(): Promise<void>
   /** PostgreSQL only: the node's connection pool (for metrics). */
   connectionPool?(): ConnectionPoolStats
+  /** SQLite only: the WAL's size and what the checkpointer's RESTARTs came to (for metrics); undefined in memory, which has no WAL. */
+  writeAheadLog?(): WriteAheadLogStats | undefined
 
   close(): Promise<void>
 }
@@ -292,6 +294,15 @@ export class StoreUnavailableError extends Error {
  */
 export function newerSchemaMessage(where: string, applied: number, known: number): string {
   return `${where} was written by a newer ssm-inventory (schema version ${applied}; this version knows up to ${known}): run that version or a later one`
+}
+
+export interface WriteAheadLogStats {
+  /** The WAL file's size now. */
+  bytes: number
+  /** RESTART checkpoints since the store opened: done (the WAL started over), kept from it by a writer or reader still there, and holds of new reports given up for a report that ran too long. */
+  restarted: number
+  busy: number
+  holdsGivenUp: number
 }
 
 export interface ConnectionPoolStats {

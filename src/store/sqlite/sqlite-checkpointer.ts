@@ -30,13 +30,30 @@ const ROLE = 'ssm-inventory-sqlite-checkpointer'
  * Slots of the state the checkpointer shares with the store (Int32 on shared memory): reports
  * in flight on the query threads, whether new ones are held, and whether a RESTART checkpoint
  * holds the write lock (the store's writes then wait for it without blocking the event loop).
+ * Then what the RESTARTs came to so far, for metrics: the WAL started over, a RESTART that
+ * found a writer or a reader still there after RESTART_WAIT_MS, and a hold given up because
+ * a report ran past MAX_HOLD_MS (the WAL then grows for HOLD_BACKOFF_MS).
  */
 export const READS_IN_FLIGHT = 0
 export const READS_HELD = 1
 export const WAL_RESTARTING = 2
+export const WAL_RESTARTS = 3
+export const WAL_RESTARTS_BUSY = 4
+export const WAL_HOLDS_GIVEN_UP = 5
 
 export function sharedWalState(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT))
+  return new Int32Array(new SharedArrayBuffer(6 * Int32Array.BYTES_PER_ELEMENT))
+}
+
+/** What the checkpointer's RESTARTs came to since the store opened (see the slots above). */
+export interface WalRestartCounts {
+  restarted: number
+  busy: number
+  holdsGivenUp: number
+}
+
+export function walRestartCounts(state: Int32Array): WalRestartCounts {
+  return { restarted: Atomics.load(state, WAL_RESTARTS), busy: Atomics.load(state, WAL_RESTARTS_BUSY), holdsGivenUp: Atomics.load(state, WAL_HOLDS_GIVEN_UP) }
 }
 
 interface CheckpointerData {
@@ -132,6 +149,7 @@ function runCheckpointer(data: CheckpointerData): void {
         // A report longer than that: let the reports go on, and the WAL grow meanwhile.
         releaseReads()
         noHoldBefore = now + HOLD_BACKOFF_MS
+        Atomics.add(state, WAL_HOLDS_GIVEN_UP, 1)
         return data.intervalMs
       }
       return HOLD_POLL_MS
@@ -143,7 +161,8 @@ function runCheckpointer(data: CheckpointerData): void {
     db.pragma(`busy_timeout = ${RESTART_WAIT_MS}`)
     Atomics.store(state, WAL_RESTARTING, 1)
     try {
-      db.pragma('wal_checkpoint(RESTART)')
+      const [result] = db.pragma('wal_checkpoint(RESTART)') as CheckpointResult[]
+      Atomics.add(state, result.busy ? WAL_RESTARTS_BUSY : WAL_RESTARTS, 1)
     } finally {
       Atomics.store(state, WAL_RESTARTING, 0)
       Atomics.notify(state, WAL_RESTARTING)

@@ -8,7 +8,7 @@
  * (sqlite-checkpointer.ts) and the query threads that run reports (sqlite-query-threads.ts).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import Database from 'better-sqlite3'
@@ -33,10 +33,11 @@ import type {
   StoredItem,
   TypeRecord,
   VersionCount,
+  WriteAheadLogStats,
 } from '../store.js'
 import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
 import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
-import { sharedWalState, startCheckpointer, WAL_RESTARTING, type Checkpointer } from './sqlite-checkpointer.js'
+import { sharedWalState, startCheckpointer, WAL_RESTARTING, walRestartCounts, type Checkpointer } from './sqlite-checkpointer.js'
 import { COUNT_BY_VERSION_SQL, registerInventoryFunctions, SqliteInventoryQueries, toVersionCounts, type VersionCountSnapshot } from './sqlite-inventory-query.js'
 import { StatementsByLimit } from './sqlite-limits.js'
 import { SqliteQueryThreads } from './sqlite-query-threads.js'
@@ -244,7 +245,7 @@ const STORE_CALLS = [
   'releaseDeletion', 'purgeDeletions', 'countDeletionsInProgress', 'sizeBytes', 'ping',
 ] as const satisfies readonly (keyof Store)[]
 /** Fails to compile when the Store interface gains a call that STORE_CALLS does not list (putInventory classifies its own failures). */
-type UnlistedCalls = Exclude<keyof Store, (typeof STORE_CALLS)[number] | 'putInventory' | 'close' | 'connectionPool' | 'secret'>
+type UnlistedCalls = Exclude<keyof Store, (typeof STORE_CALLS)[number] | 'putInventory' | 'close' | 'connectionPool' | 'writeAheadLog' | 'secret'>
 const everyCallListed: [UnlistedCalls] extends [never] ? true : UnlistedCalls = true
 void everyCallListed
 
@@ -666,6 +667,17 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get()
+  }
+
+  writeAheadLog(): WriteAheadLogStats | undefined {
+    if (!this.walState) return undefined
+    let bytes = 0
+    try {
+      bytes = statSync(`${this.db.name}-wal`).size
+    } catch {
+      // none yet, or gone at close
+    }
+    return { bytes, ...walRestartCounts(this.walState) }
   }
 
   async close(): Promise<void> {

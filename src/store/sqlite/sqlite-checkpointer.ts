@@ -61,6 +61,7 @@ interface CheckpointerData {
   path: string
   intervalMs: number
   walLimitBytes: number
+  maxHoldMs: number
   state: Int32Array
 }
 
@@ -68,6 +69,8 @@ export interface CheckpointerOptions {
   intervalMs: number
   /** A WAL larger than this is started over (see above). */
   walLimitBytes: number
+  /** How long new reports may be held (default MAX_HOLD_MS). */
+  maxHoldMs?: number
   /** Shared with the store and its query threads (sharedWalState). */
   state: Int32Array
   /** Called when new reports may run again after being held. */
@@ -79,7 +82,9 @@ export interface Checkpointer {
 }
 
 export function startCheckpointer(path: string, options: CheckpointerOptions): Checkpointer {
-  const data: CheckpointerData = { role: ROLE, path, intervalMs: options.intervalMs, walLimitBytes: options.walLimitBytes, state: options.state }
+  const data: CheckpointerData = {
+    role: ROLE, path, intervalMs: options.intervalMs, walLimitBytes: options.walLimitBytes, maxHoldMs: options.maxHoldMs ?? MAX_HOLD_MS, state: options.state,
+  }
   const worker = new Worker(new URL(import.meta.url), { workerData: data })
   worker.unref()
   // A failing checkpointer costs only WAL growth until the next start; it must not crash the server.
@@ -145,7 +150,7 @@ function runCheckpointer(data: CheckpointerData): void {
     // Held first, counted after (and the query threads count first, look after): either they
     // see the hold, or this sees their report.
     if (Atomics.load(state, READS_IN_FLIGHT) > 0) {
-      if (now - holdingSince > MAX_HOLD_MS) {
+      if (now - holdingSince > data.maxHoldMs) {
         // A report longer than that: let the reports go on, and the WAL grow meanwhile.
         releaseReads()
         noHoldBefore = now + HOLD_BACKOFF_MS

@@ -50,6 +50,8 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number
   /** A WAL larger than this is started over, and cut back to this size (default 64 MiB; see sqlite-checkpointer.ts). */
   walLimitBytes?: number
+  /** How long new reports may be held back so that the WAL can start over (default 2 s; see sqlite-checkpointer.ts). */
+  maxReportHoldMs?: number
   /**
    * Threads that run GetInventory's queries that may scan the fleet (conditions, aggregations,
    * groups) on connections of their own (sqlite-query-threads.ts). Default 1; 0 runs them on
@@ -106,6 +108,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const checkpointer = startCheckpointer(options.path, {
     intervalMs: options.checkpointIntervalMs ?? 200,
     walLimitBytes: options.walLimitBytes ?? WAL_LIMIT_BYTES,
+    maxHoldMs: options.maxReportHoldMs,
     state: walState,
     onReadsReleased: () => queryThreads?.releaseHeld(),
   })

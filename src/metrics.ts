@@ -82,7 +82,7 @@ export class Metrics {
       const counted = { restarted: 0, busy: 0, holdsGivenUp: 0 }
       new Counter({
         name: 'ssm_inventory_sqlite_wal_restarts_total',
-        help: 'RESTART checkpoints of the SQLite WAL by outcome: restarted (it started over), busy (a write or read still ran after 100 ms), gave_up (a report ran past 2 s while new ones were held; the WAL grows for 10 s)',
+        help: 'RESTART checkpoints of the SQLite WAL by outcome: restarted (it started over), busy (a write or read still ran after 100 ms), gave_up (a report outlasted the hold of new ones, 2 s at first and longer each time; the WAL grows for 10 s)',
         labelNames: ['outcome'], registers: [this.registry],
         collect() {
           const now = wal()

@@ -19,7 +19,12 @@
  * waits: the store's query threads (sqlite-query-threads.ts), whose reports last up to
  * seconds, count theirs in `state`. While reports are running the checkpoint does not
  * start; it asks for new reports to be held (READS_HELD) until those running have ended, for
- * at most MAX_HOLD_MS, and then restarts the WAL with nobody to wait for.
+ * at most MAX_HOLD_MS, and then restarts the WAL with nobody to wait for. A report still
+ * running then is let be: the reports go on and the WAL grows for HOLD_BACKOFF_MS, after
+ * which the next hold may last twice as long, and so on up to the query threads' time limit,
+ * past which no report runs; each time the WAL starts over, half as long again. Reports
+ * longer than the first hold, run back to back, would otherwise keep the WAL from ever
+ * starting over (every hold finding one still running).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
@@ -28,11 +33,12 @@ const ROLE = 'ssm-inventory-sqlite-checkpointer'
 
 /**
  * Slots of the state the checkpointer shares with the store (Int32 on shared memory): reports
- * in flight on the query threads, whether new ones are held, and whether a RESTART checkpoint
- * holds the write lock (the store's writes then wait for it without blocking the event loop).
+ * in flight on the query threads, whether new ones are held (0, or for how many milliseconds
+ * at most), and whether a RESTART checkpoint holds the write lock (the store's writes then
+ * wait for it without blocking the event loop).
  * Then what the RESTARTs came to so far, for metrics: the WAL started over, a RESTART that
  * found a writer or a reader still there after RESTART_WAIT_MS, and a hold given up because
- * a report ran past MAX_HOLD_MS (the WAL then grows for HOLD_BACKOFF_MS).
+ * a report outlasted it (the WAL then grows for HOLD_BACKOFF_MS).
  */
 export const READS_IN_FLIGHT = 0
 export const READS_HELD = 1
@@ -62,6 +68,8 @@ interface CheckpointerData {
   intervalMs: number
   walLimitBytes: number
   maxHoldMs: number
+  holdCapMs: number
+  holdBackoffMs: number
   state: Int32Array
 }
 
@@ -69,8 +77,12 @@ export interface CheckpointerOptions {
   intervalMs: number
   /** A WAL larger than this is started over (see above). */
   walLimitBytes: number
-  /** How long new reports may be held (default MAX_HOLD_MS). */
+  /** How long new reports may be held (default MAX_HOLD_MS), at first. */
   maxHoldMs?: number
+  /** How long at most, after holds given up: longer than any report may run (default 61 s). */
+  holdCapMs?: number
+  /** After a hold given up, how long before the next (default HOLD_BACKOFF_MS). */
+  holdBackoffMs?: number
   /** Shared with the store and its query threads (sharedWalState). */
   state: Int32Array
   /** Called when new reports may run again after being held. */
@@ -83,7 +95,15 @@ export interface Checkpointer {
 
 export function startCheckpointer(path: string, options: CheckpointerOptions): Checkpointer {
   const data: CheckpointerData = {
-    role: ROLE, path, intervalMs: options.intervalMs, walLimitBytes: options.walLimitBytes, maxHoldMs: options.maxHoldMs ?? MAX_HOLD_MS, state: options.state,
+    role: ROLE,
+    path,
+    intervalMs: options.intervalMs,
+    walLimitBytes: options.walLimitBytes,
+    maxHoldMs: options.maxHoldMs ?? MAX_HOLD_MS,
+    // Held for that many milliseconds is said in an Int32 slot (and a timer's delay).
+    holdCapMs: Math.min(Math.max(options.holdCapMs ?? 61_000, options.maxHoldMs ?? MAX_HOLD_MS), 2 ** 30),
+    holdBackoffMs: options.holdBackoffMs ?? HOLD_BACKOFF_MS,
+    state: options.state,
   }
   const worker = new Worker(new URL(import.meta.url), { workerData: data })
   worker.unref()
@@ -109,9 +129,9 @@ export function startCheckpointer(path: string, options: CheckpointerOptions): C
 
 /** How long a RESTART checkpoint waits for the main thread's transaction to end, and for readers. */
 const RESTART_WAIT_MS = 100
-/** How long new reports may be held so that the WAL can start over. */
+/** How long new reports may be held so that the WAL can start over (the first time; see above). */
 const MAX_HOLD_MS = 2000
-/** After a hold that did not see the reports end, how long before the next hold. */
+/** After a hold that did not see the reports end, how long before the next hold (twice as long). */
 const HOLD_BACKOFF_MS = 10_000
 /** While reports are held: how often to look whether those running have ended. */
 const HOLD_POLL_MS = 10
@@ -131,6 +151,8 @@ function runCheckpointer(data: CheckpointerData): void {
   const { state } = data
   let holdingSince: number | undefined
   let noHoldBefore = 0
+  /** How long the current or next hold may last: doubled after each hold given up, halved (down to the first) each time the WAL starts over. */
+  let holdLimitMs = data.maxHoldMs
 
   const releaseReads = () => {
     if (holdingSince === undefined) return
@@ -145,15 +167,16 @@ function runCheckpointer(data: CheckpointerData): void {
     if (holdingSince === undefined) {
       if (now < noHoldBefore && Atomics.load(state, READS_IN_FLIGHT) > 0) return data.intervalMs
       holdingSince = now
-      Atomics.store(state, READS_HELD, 1)
+      Atomics.store(state, READS_HELD, Math.ceil(holdLimitMs))
     }
     // Held first, counted after (and the query threads count first, look after): either they
     // see the hold, or this sees their report.
     if (Atomics.load(state, READS_IN_FLIGHT) > 0) {
-      if (now - holdingSince > data.maxHoldMs) {
-        // A report longer than that: let the reports go on, and the WAL grow meanwhile.
+      if (now - holdingSince > holdLimitMs) {
+        // A report longer than that: let the reports go on, and the WAL grow meanwhile; the next hold waits longer.
         releaseReads()
-        noHoldBefore = now + HOLD_BACKOFF_MS
+        noHoldBefore = now + data.holdBackoffMs
+        holdLimitMs = Math.min(holdLimitMs * 2, data.holdCapMs)
         Atomics.add(state, WAL_HOLDS_GIVEN_UP, 1)
         return data.intervalMs
       }
@@ -168,6 +191,7 @@ function runCheckpointer(data: CheckpointerData): void {
     try {
       const [result] = db.pragma('wal_checkpoint(RESTART)') as CheckpointResult[]
       Atomics.add(state, result.busy ? WAL_RESTARTS_BUSY : WAL_RESTARTS, 1)
+      if (!result.busy) holdLimitMs = Math.max(data.maxHoldMs, holdLimitMs / 2)
     } finally {
       Atomics.store(state, WAL_RESTARTING, 0)
       Atomics.notify(state, WAL_RESTARTING)

@@ -74,8 +74,11 @@ interface QueryThread {
   timer?: NodeJS.Timeout
 }
 
-/** How long queries may stay held if the checkpointer never says they may go (it failed, say). */
-const MAX_HELD_MS = 3000
+/** How long one query may run by default before it is stopped with its thread. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 60_000
+
+/** How much longer than the hold it asked for queries stay held if the checkpointer never says they may go (it failed, say). */
+const HELD_MARGIN_MS = 1000
 
 export class SqliteQueryThreads {
   private readonly threads: QueryThread[] = []
@@ -90,7 +93,7 @@ export class SqliteQueryThreads {
     private readonly size: number,
     private readonly state: Int32Array = sharedWalState(),
     /** How long one query may run before it is stopped with its thread. */
-    private readonly queryTimeoutMs = 60_000,
+    private readonly queryTimeoutMs = DEFAULT_QUERY_TIMEOUT_MS,
   ) {
     if (size < 1) throw new Error('SqliteQueryThreads needs at least one thread')
   }
@@ -118,14 +121,15 @@ export class SqliteQueryThreads {
     if (this.closed) return Promise.reject(new Error('the store is closed'))
     // Counted first, then the hold looked at (the checkpointer holds first, then counts).
     Atomics.add(this.state, READS_IN_FLIGHT, 1)
-    if (Atomics.load(this.state, READS_HELD) === 1) {
+    const heldForMs = Atomics.load(this.state, READS_HELD)
+    if (heldForMs > 0) {
       Atomics.sub(this.state, READS_IN_FLIGHT, 1)
       return new Promise((resolve) => {
         this.held.push(() => resolve(this.submit(prompt, call, args)))
         this.heldTimer ??= setTimeout(() => {
           Atomics.store(this.state, READS_HELD, 0)
           this.releaseHeld()
-        }, MAX_HELD_MS)
+        }, heldForMs + HELD_MARGIN_MS)
       })
     }
     const done = () => Atomics.sub(this.state, READS_IN_FLIGHT, 1)

@@ -40,7 +40,7 @@ import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, typ
 import { sharedWalState, startCheckpointer, WAL_RESTARTING, walRestartCounts, type Checkpointer } from './sqlite-checkpointer.js'
 import { COUNT_BY_VERSION_SQL, registerInventoryFunctions, SqliteInventoryQueries, toVersionCounts, type VersionCountSnapshot } from './sqlite-inventory-query.js'
 import { StatementsByLimit } from './sqlite-limits.js'
-import { SqliteQueryThreads } from './sqlite-query-threads.js'
+import { DEFAULT_QUERY_TIMEOUT_MS, SqliteQueryThreads } from './sqlite-query-threads.js'
 import { sqliteMigrations } from './sqlite-migrations.js'
 
 export interface SqliteStoreOptions {
@@ -50,8 +50,10 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number
   /** A WAL larger than this is started over, and cut back to this size (default 64 MiB; see sqlite-checkpointer.ts). */
   walLimitBytes?: number
-  /** How long new reports may be held back so that the WAL can start over (default 2 s; see sqlite-checkpointer.ts). */
+  /** How long new reports may be held back so that the WAL can start over (default 2 s, then longer; see sqlite-checkpointer.ts). */
   maxReportHoldMs?: number
+  /** After reports were held in vain, how long before they are held again (default 10 s). */
+  reportHoldBackoffMs?: number
   /**
    * Threads that run GetInventory's queries that may scan the fleet (conditions, aggregations,
    * groups) on connections of their own (sqlite-query-threads.ts). Default 1; 0 runs them on
@@ -109,6 +111,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     intervalMs: options.checkpointIntervalMs ?? 200,
     walLimitBytes: options.walLimitBytes ?? WAL_LIMIT_BYTES,
     maxHoldMs: options.maxReportHoldMs,
+    // No report runs longer than its time limit: a hold that long sees them all end.
+    holdCapMs: (options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS) + 1000,
+    holdBackoffMs: options.reportHoldBackoffMs,
     state: walState,
     onReadsReleased: () => queryThreads?.releaseHeld(),
   })

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import type { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import { READS_HELD, sharedWalState } from '../src/store/sqlite/sqlite-checkpointer.js'
 import { SqliteQueryThreads } from '../src/store/sqlite/sqlite-query-threads.js'
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import { StoreUnavailableError, type AttributeCondition } from '../src/store/store.js'
@@ -119,6 +120,26 @@ describe('SQLite query threads', () => {
     assert.equal(poolOf(threads).length, 1)
     await Promise.all([second, third])
     assert.deepEqual(order, ['report', 'count'])
+  })
+
+  it('hold reports while the checkpointer asks, but not a prompt query', async () => {
+    await fileWithOneInstance()
+    const state = sharedWalState()
+    const threads = new SqliteQueryThreads(path, 1, state)
+    after(() => threads.close())
+    // As the checkpointer holds new reports for a RESTART (for up to 5 s).
+    Atomics.store(state, READS_HELD, 5000)
+    let reported = false
+    const report = threads.run('aggregate', P.account, P.region, { conditions: [] }, [{ source: 'item', typeName: 'Custom:T', attribute: 'Name' }]).then((rows) => ((reported = true), rows))
+    // DeleteInventory's count answers meanwhile.
+    const counted = await threads.runPromptly('countVersions', P.account, P.region, 'Custom:T')
+    assert.deepEqual(counted.versions, [{ Version: '1.0', Count: 1, RemainingCount: 1 }])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    assert.equal(reported, false, 'the report waits for the hold to end')
+    // As the checkpointer says once the WAL started over.
+    Atomics.store(state, READS_HELD, 0)
+    threads.releaseHeld()
+    assert.deepEqual(await report, [{ values: ['a'], instances: 1 }])
   })
 
   it('are not asked to count for a DeleteInventory that starts nothing', async () => {

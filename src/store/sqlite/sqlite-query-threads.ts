@@ -119,10 +119,12 @@ export class SqliteQueryThreads {
 
   private submit<C extends QueryCall>(prompt: boolean, call: C, args: Parameters<SqliteInventoryQueries[C]>): Promise<ReturnType<SqliteInventoryQueries[C]>> {
     if (this.closed) return Promise.reject(new Error('the store is closed'))
-    // Counted first, then the hold looked at (the checkpointer holds first, then counts).
+    // Counted first, then the hold looked at (the checkpointer holds first, then counts). A
+    // prompt query (DeleteInventory's count, short) is not held: the hold may last as long as
+    // the longest report (sqlite-checkpointer.ts), and the call answers at once.
     Atomics.add(this.state, READS_IN_FLIGHT, 1)
     const heldForMs = Atomics.load(this.state, READS_HELD)
-    if (heldForMs > 0) {
+    if (heldForMs > 0 && !prompt) {
       Atomics.sub(this.state, READS_IN_FLIGHT, 1)
       return new Promise((resolve) => {
         this.held.push(() => resolve(this.submit(prompt, call, args)))

@@ -99,9 +99,9 @@ export function startCheckpointer(path: string, options: CheckpointerOptions): C
     path,
     intervalMs: options.intervalMs,
     walLimitBytes: options.walLimitBytes,
-    maxHoldMs: options.maxHoldMs ?? MAX_HOLD_MS,
-    // Held for that many milliseconds is said in an Int32 slot (and a timer's delay).
-    holdCapMs: Math.min(Math.max(options.holdCapMs ?? 61_000, options.maxHoldMs ?? MAX_HOLD_MS), 2 ** 30),
+    // Held for that many milliseconds is said in an Int32 slot (0: not held) and a timer's delay.
+    maxHoldMs: Math.min(Math.max(options.maxHoldMs ?? MAX_HOLD_MS, 1), 2 ** 30),
+    holdCapMs: Math.min(Math.max(options.holdCapMs ?? 61_000, options.maxHoldMs ?? MAX_HOLD_MS, 1), 2 ** 30),
     holdBackoffMs: options.holdBackoffMs ?? HOLD_BACKOFF_MS,
     state: options.state,
   }

@@ -117,7 +117,7 @@ describe('SQLite WAL under sustained writes', () => {
     writing = false
     await reporting
     // The WAL also grows while the reports running when a RESTART is due finish (they are
-    // waited for, up to 2 s; here 100-300 ms each, up to ~1.5 s with the disk busy). Here 7-11
+    // waited for, up to 2 s at first; here 100-300 ms each, up to ~1.5 s with the disk busy). Here 7-11
     // RESTARTs and as many reports, 2-5 of each with the disk busy.
     assert.ok(restarts.restarted >= 2 && cutBack >= 1, seen)
     assert.ok(largest < LARGEST_BOUND, seen)

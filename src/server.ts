@@ -74,7 +74,12 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
   const verifier = credentialsFile === undefined ? undefined : new SigV4Authenticator(loadAccessKeys(credentialsFile), () => clock.now().getTime())
   const authenticator: Authenticator = verifier ?? new OpenAuthenticator()
   const store: Store = config.databaseUrl === undefined
-    ? openSqliteStore({ path: join(config.dataDir, 'inventory.sqlite'), queryThreads: config.queryThreads, queryTimeoutMs: config.databaseQueryTimeoutMs })
+    ? openSqliteStore({
+      path: join(config.dataDir, 'inventory.sqlite'),
+      queryThreads: config.queryThreads,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      onCheckpointerEnded: (error) => log.warn('the SQLite checkpointer thread ended; another starts in a second', { error: error.message }),
+    })
     : await openPostgresStore({
       url: config.databaseUrl,
       connectTimeoutMs: config.databaseConnectTimeoutMs,

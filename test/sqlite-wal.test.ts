@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { READS_HELD, READS_IN_FLIGHT, WAL_RESTARTING } from '../src/store/sqlite/sqlite-checkpointer.js'
+import { READS_HELD, READS_IN_FLIGHT, WAL_RESTARTING, type Checkpointer } from '../src/store/sqlite/sqlite-checkpointer.js'
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import type { PutPlan, TypeRecord } from '../src/store/store.js'
 import { instanceId } from './support/clients.js'
@@ -177,6 +177,26 @@ describe('SQLite WAL under sustained writes', () => {
     // grow, 26-30 given up and none (the WAL holding all that was written, 125 MiB).
     assert.ok(restarts.holdsGivenUp >= 1, seen)
     assert.ok(restarts.restarted >= 1, seen)
+  })
+
+  it('starts another checkpointer thread when its thread ends, and the WAL starts over again', async () => {
+    const path = join(dir, 'respawn.sqlite')
+    const ended: Error[] = []
+    const store = openSqliteStore({ path, walLimitBytes: LIMIT, checkpointIntervalMs: 20, onCheckpointerEnded: (error) => ended.push(error) })
+    after(() => store.close())
+    const checkpointer = (store as unknown as { checkpointer: Checkpointer }).checkpointer
+    const first = checkpointer.thread
+    // As a thread ended by an error it did not catch.
+    await first.terminate()
+    assert.equal(ended.length, 1)
+    // Another starts a second later.
+    for (let waited = 0; checkpointer.thread === first && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.notEqual(checkpointer.thread, first, 'another thread runs')
+    const before = store.writeAheadLog()!.restarted
+    const { largest } = await writeSustained(path, store, WRITTEN / 2)
+    const restarts = store.writeAheadLog()!
+    assert.ok(restarts.restarted > before, `the WAL reached ${mib(largest)}; RESTARTs ${JSON.stringify(restarts)}`)
+    assert.equal(ended.length, 1)
   })
 
   it('holds writes back no longer than a second for a RESTART flag left up (its thread gone)', async () => {

@@ -87,11 +87,18 @@ export interface CheckpointerOptions {
   state: Int32Array
   /** Called when new reports may run again after being held. */
   onReadsReleased?: () => void
+  /** Called when the thread ended on its own; another starts RESPAWN_AFTER_MS later. */
+  onThreadEnded?: (error: Error) => void
 }
 
 export interface Checkpointer {
   stop(): Promise<void>
+  /** The thread checkpointing now: another replaces one that ended unexpectedly. */
+  readonly thread: Worker
 }
+
+/** How long after its thread ended unexpectedly the checkpointer starts another. */
+const RESPAWN_AFTER_MS = 1000
 
 export function startCheckpointer(path: string, options: CheckpointerOptions): Checkpointer {
   const data: CheckpointerData = {
@@ -105,16 +112,38 @@ export function startCheckpointer(path: string, options: CheckpointerOptions): C
     holdBackoffMs: options.holdBackoffMs ?? HOLD_BACKOFF_MS,
     state: options.state,
   }
-  const worker = new Worker(new URL(import.meta.url), { workerData: data })
-  worker.unref()
-  // A failing checkpointer costs only WAL growth until the next start; it must not crash the server.
-  worker.on('error', () => {})
-  worker.on('message', (message) => {
-    if (message === 'reads-released') options.onReadsReleased?.()
-  })
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+  const { state } = options
   let stopping: Promise<void> | undefined
+  let worker!: Worker
+  let exited!: Promise<void>
+  const start = () => {
+    worker = new Worker(new URL(import.meta.url), { workerData: data })
+    worker.unref()
+    let failure: Error | undefined
+    // A failing checkpointer must not crash the server: its error is passed on when the thread ends.
+    worker.on('error', (error: Error) => (failure = error))
+    worker.on('message', (message) => {
+      if (message === 'reads-released') options.onReadsReleased?.()
+    })
+    exited = new Promise<void>((resolve) => {
+      worker.once('exit', (code) => {
+        resolve()
+        if (stopping) return
+        // Ended on its own (an error it did not catch, its connection failing to open): what it
+        // held goes, and another thread starts shortly, or the WAL would grow until a restart.
+        Atomics.store(state, WAL_RESTARTING, 0)
+        Atomics.notify(state, WAL_RESTARTING)
+        if (Atomics.exchange(state, READS_HELD, 0) !== 0) options.onReadsReleased?.()
+        options.onThreadEnded?.(failure ?? new Error(`the thread exited with code ${code}`))
+        setTimeout(() => stopping ?? start(), RESPAWN_AFTER_MS).unref()
+      })
+    })
+  }
+  start()
   return {
+    get thread() {
+      return worker
+    },
     stop: () => {
       if (!stopping) {
         // Held while stopping: an unreferenced worker's exit would not keep the process waiting.

@@ -54,6 +54,8 @@ export interface SqliteStoreOptions {
   maxReportHoldMs?: number
   /** After reports were held in vain, how long before they are held again (default 10 s). */
   reportHoldBackoffMs?: number
+  /** The checkpointer's thread ended on its own (another starts a second later). */
+  onCheckpointerEnded?: (error: Error) => void
   /**
    * Threads that run GetInventory's queries that may scan the fleet (conditions, aggregations,
    * groups) on connections of their own (sqlite-query-threads.ts). Default 1; 0 runs them on
@@ -116,6 +118,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     holdBackoffMs: options.reportHoldBackoffMs,
     state: walState,
     onReadsReleased: () => queryThreads?.releaseHeld(),
+    onThreadEnded: options.onCheckpointerEnded,
   })
   return new SqliteStore(db, { checkpointer, queryThreads, walState })
 }

@@ -78,7 +78,7 @@ export async function startServer(config: ServerConfig, clock: Clock = systemClo
       path: join(config.dataDir, 'inventory.sqlite'),
       queryThreads: config.queryThreads,
       queryTimeoutMs: config.databaseQueryTimeoutMs,
-      onCheckpointerEnded: (error) => log.warn('the SQLite checkpointer thread ended; another starts in a second', { error: error.message }),
+      onCheckpointerEnded: (error, restartInMs) => log.warn('the SQLite checkpointer thread ended; another starts soon', { error: error.message, restartInMs }),
     })
     : await openPostgresStore({
       url: config.databaseUrl,

@@ -87,8 +87,8 @@ export interface CheckpointerOptions {
   state: Int32Array
   /** Called when new reports may run again after being held. */
   onReadsReleased?: () => void
-  /** Called when the thread ended on its own; another starts RESPAWN_AFTER_MS later. */
-  onThreadEnded?: (error: Error) => void
+  /** Called when the thread ended on its own, with how long before another starts. */
+  onThreadEnded?: (error: Error, restartInMs: number) => void
 }
 
 export interface Checkpointer {
@@ -97,8 +97,13 @@ export interface Checkpointer {
   readonly thread: Worker
 }
 
-/** How long after its thread ended unexpectedly the checkpointer starts another. */
+/**
+ * How long after its thread ended unexpectedly the checkpointer starts another: twice as long
+ * each time one ends within a minute of its start (a thread failing at once would otherwise
+ * start every second), up to a minute.
+ */
 const RESPAWN_AFTER_MS = 1000
+const RESPAWN_AFTER_MAX_MS = 60_000
 
 export function startCheckpointer(path: string, options: CheckpointerOptions): Checkpointer {
   const data: CheckpointerData = {
@@ -116,7 +121,9 @@ export function startCheckpointer(path: string, options: CheckpointerOptions): C
   let stopping: Promise<void> | undefined
   let worker!: Worker
   let exited!: Promise<void>
+  let respawnAfterMs = RESPAWN_AFTER_MS
   const start = () => {
+    const startedAt = performance.now()
     worker = new Worker(new URL(import.meta.url), { workerData: data })
     worker.unref()
     let failure: Error | undefined
@@ -134,8 +141,10 @@ export function startCheckpointer(path: string, options: CheckpointerOptions): C
         Atomics.store(state, WAL_RESTARTING, 0)
         Atomics.notify(state, WAL_RESTARTING)
         if (Atomics.exchange(state, READS_HELD, 0) !== 0) options.onReadsReleased?.()
-        options.onThreadEnded?.(failure ?? new Error(`the thread exited with code ${code}`))
-        setTimeout(() => stopping ?? start(), RESPAWN_AFTER_MS).unref()
+        respawnAfterMs = performance.now() - startedAt < RESPAWN_AFTER_MAX_MS ? respawnAfterMs : RESPAWN_AFTER_MS
+        options.onThreadEnded?.(failure ?? new Error(`the thread exited with code ${code}`), respawnAfterMs)
+        setTimeout(() => stopping ?? start(), respawnAfterMs).unref()
+        respawnAfterMs = Math.min(respawnAfterMs * 2, RESPAWN_AFTER_MAX_MS)
       })
     })
   }

@@ -54,8 +54,8 @@ export interface SqliteStoreOptions {
   maxReportHoldMs?: number
   /** After reports were held in vain, how long before they are held again (default 10 s). */
   reportHoldBackoffMs?: number
-  /** The checkpointer's thread ended on its own (another starts a second later). */
-  onCheckpointerEnded?: (error: Error) => void
+  /** The checkpointer's thread ended on its own; another starts after `restartInMs`. */
+  onCheckpointerEnded?: (error: Error, restartInMs: number) => void
   /**
    * Threads that run GetInventory's queries that may scan the fleet (conditions, aggregations,
    * groups) on connections of their own (sqlite-query-threads.ts). Default 1; 0 runs them on

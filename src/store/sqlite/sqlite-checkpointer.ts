@@ -25,6 +25,8 @@
  * past which no report runs; each time the WAL starts over, half as long again. Reports
  * longer than the first hold, run back to back, would otherwise keep the WAL from ever
  * starting over (every hold finding one still running).
+ *
+ * A thread that ends on its own is replaced (RESPAWN_AFTER_MS): without one the WAL grows.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'

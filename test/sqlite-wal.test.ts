@@ -77,6 +77,34 @@ async function writeSustained(path: string, store: ReturnType<typeof openSqliteS
 const LARGEST_BOUND = 0.9 * WRITTEN
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`
 
+/** Reports (an aggregation of the written type) run back to back by `clients` loops until stop(), which waits for the last. */
+function reportBackToBack(store: ReturnType<typeof openSqliteStore>, clients = 1): { readonly count: number; readonly slowestMs: number; stop(): Promise<void> } {
+  let going = true
+  let count = 0
+  let slowestMs = 0
+  const loops = Array.from({ length: clients }, async () => {
+    while (going) {
+      const started = performance.now()
+      const rows = await store.aggregate(P, { conditions: [] }, [{ source: 'item', typeName: TYPE.typeName, attribute: 'Name' }])
+      if (rows.length > 0) assert.equal(rows.length, 5)
+      slowestMs = Math.max(slowestMs, performance.now() - started)
+      count++
+    }
+  })
+  return {
+    get count() {
+      return count
+    },
+    get slowestMs() {
+      return slowestMs
+    },
+    stop: async () => {
+      going = false
+      await Promise.all(loops)
+    },
+  }
+}
+
 describe('SQLite WAL under sustained writes', () => {
   const dir = tempDataDir()
   after(() => removeDir(dir))
@@ -100,28 +128,19 @@ describe('SQLite WAL under sustained writes', () => {
     const path = join(dir, 'reports.sqlite')
     const store = openSqliteStore({ path, walLimitBytes: LIMIT, checkpointIntervalMs: 20 })
     after(() => store.close())
-    let writing = true
-    let reports = 0
-    const reporting = (async () => {
-      while (writing) {
-        const rows = await store.aggregate(P, { conditions: [] }, [{ source: 'item', typeName: TYPE.typeName, attribute: 'Name' }])
-        if (rows.length > 0) assert.equal(rows.length, 5)
-        reports++
-      }
-    })()
+    const reports = reportBackToBack(store)
     const walState = (store as unknown as { walState: Int32Array }).walState
     const { largest, cutBack } = await writeSustained(path, store, WRITTEN)
     // What the checkpointer saw when the writes ended, for a failure to tell.
     const restarts = store.writeAheadLog()!
-    const seen = `the WAL reached ${mib(largest)} (limit ${mib(LIMIT)}), was seen cut back ${cutBack} times; RESTARTs ${JSON.stringify(restarts)}; reads in flight ${Atomics.load(walState, READS_IN_FLIGHT)}, held ${Atomics.load(walState, READS_HELD)}, ${reports} reports so far`
-    writing = false
-    await reporting
+    const seen = `the WAL reached ${mib(largest)} (limit ${mib(LIMIT)}), was seen cut back ${cutBack} times; RESTARTs ${JSON.stringify(restarts)}; reads in flight ${Atomics.load(walState, READS_IN_FLIGHT)}, held ${Atomics.load(walState, READS_HELD)}, ${reports.count} reports so far`
+    await reports.stop()
     // The WAL also grows while the reports running when a RESTART is due finish (they are
     // waited for, up to 2 s at first; here 100-300 ms each, up to ~1.5 s with the disk busy). Here 7-11
     // RESTARTs and as many reports, 2-5 of each with the disk busy.
     assert.ok(restarts.restarted >= 2 && cutBack >= 1, seen)
     assert.ok(largest < LARGEST_BOUND, seen)
-    assert.ok(reports >= 2, `only ${reports} reports ran; ${seen}`)
+    assert.ok(reports.count >= 2, `only ${reports.count} reports ran; ${seen}`)
   })
 
   it('lets the reports go on when one runs past the hold, and counts the hold given up', async () => {
@@ -129,29 +148,18 @@ describe('SQLite WAL under sustained writes', () => {
     // Reports are held back for 1 ms at most: any report running when a RESTART is due outlasts it.
     const store = openSqliteStore({ path, walLimitBytes: LIMIT, checkpointIntervalMs: 20, maxReportHoldMs: 1 })
     after(() => store.close())
-    let writing = true
-    let reports = 0
-    let slowest = 0
-    const reporting = (async () => {
-      while (writing) {
-        const started = performance.now()
-        await store.aggregate(P, { conditions: [] }, [{ source: 'item', typeName: TYPE.typeName, attribute: 'Name' }])
-        slowest = Math.max(slowest, performance.now() - started)
-        reports++
-      }
-    })()
+    const reports = reportBackToBack(store)
     const writesBegan = performance.now()
     // Until a few reports ran: the first may take most of the writes when the machine is busy.
-    await writeSustained(path, store, WRITTEN / 4, () => reports >= 3)
+    await writeSustained(path, store, WRITTEN / 4, () => reports.count >= 3)
     const seconds = (performance.now() - writesBegan) / 1000
-    writing = false
-    await reporting
+    await reports.stop()
     const restarts = store.writeAheadLog()!
-    const seen = `RESTARTs ${JSON.stringify(restarts)}, ${reports} reports, the slowest ${slowest.toFixed(0)} ms, in ${seconds.toFixed(1)} s`
+    const seen = `RESTARTs ${JSON.stringify(restarts)}, ${reports.count} reports, the slowest ${reports.slowestMs.toFixed(0)} ms, in ${seconds.toFixed(1)} s`
     // Here given up once in ~1.5 s. Once given up, the checkpointer holds no report for 10 s (it
     // may still start the WAL over when it finds no report running).
     assert.ok(restarts.holdsGivenUp >= 1 && restarts.holdsGivenUp <= 1 + Math.floor(seconds / 10), seen)
-    assert.ok(reports >= 3, seen)
+    assert.ok(reports.count >= 3, seen)
   })
 
   it('holds reports longer each time they outlast the hold, until the WAL starts over', async () => {
@@ -160,19 +168,11 @@ describe('SQLite WAL under sustained writes', () => {
     // hold that never grew would almost never find them both ended, and the WAL never started over.
     const store = openSqliteStore({ path, walLimitBytes: LIMIT, checkpointIntervalMs: 20, maxReportHoldMs: 1, reportHoldBackoffMs: 20 })
     after(() => store.close())
-    let writing = true
-    let reports = 0
-    const reporting = Array.from({ length: 2 }, async () => {
-      while (writing) {
-        await store.aggregate(P, { conditions: [] }, [{ source: 'item', typeName: TYPE.typeName, attribute: 'Name' }])
-        reports++
-      }
-    })
+    const reports = reportBackToBack(store, 2)
     const { largest } = await writeSustained(path, store, WRITTEN)
     const restarts = store.writeAheadLog()!
-    writing = false
-    await Promise.all(reporting)
-    const seen = `the WAL reached ${mib(largest)}; RESTARTs ${JSON.stringify(restarts)}, ${reports} reports`
+    await reports.stop()
+    const seen = `the WAL reached ${mib(largest)}; RESTARTs ${JSON.stringify(restarts)}, ${reports.count} reports`
     // Here 9-10 holds given up and 3 RESTARTs (the WAL at 29-67 MiB); with holds that never
     // grow, 26-30 given up and none (the WAL holding all that was written, 125 MiB).
     assert.ok(restarts.holdsGivenUp >= 1, seen)

@@ -30,6 +30,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import type { WriteAheadLogStats } from '../store.js'
 
 const ROLE = 'ssm-inventory-sqlite-checkpointer'
 
@@ -54,13 +55,7 @@ export function sharedWalState(): Int32Array {
 }
 
 /** What the checkpointer's RESTARTs came to since the store opened (see the slots above). */
-export interface WalRestartCounts {
-  restarted: number
-  busy: number
-  holdsGivenUp: number
-}
-
-export function walRestartCounts(state: Int32Array): WalRestartCounts {
+export function walRestartCounts(state: Int32Array): Omit<WriteAheadLogStats, 'bytes'> {
   return { restarted: Atomics.load(state, WAL_RESTARTS), busy: Atomics.load(state, WAL_RESTARTS_BUSY), holdsGivenUp: Atomics.load(state, WAL_HOLDS_GIVEN_UP) }
 }
 
@@ -81,8 +76,8 @@ export interface CheckpointerOptions {
   walLimitBytes: number
   /** How long new reports may be held (default MAX_HOLD_MS), at first. */
   maxHoldMs?: number
-  /** How long at most, after holds given up: longer than any report may run (default 61 s). */
-  holdCapMs?: number
+  /** How long at most, after holds given up: longer than any report may run. */
+  holdCapMs: number
   /** After a hold given up, how long before the next (default HOLD_BACKOFF_MS). */
   holdBackoffMs?: number
   /** Shared with the store and its query threads (sharedWalState). */
@@ -107,15 +102,18 @@ export interface Checkpointer {
 const RESPAWN_AFTER_MS = 1000
 const RESPAWN_AFTER_MAX_MS = 60_000
 
+/** Held for that many milliseconds is said in an Int32 slot (0: not held) and a timer's delay. */
+const holdMs = (ms: number) => Math.min(Math.max(ms, 1), 2 ** 30)
+
 export function startCheckpointer(path: string, options: CheckpointerOptions): Checkpointer {
+  const maxHoldMs = holdMs(options.maxHoldMs ?? MAX_HOLD_MS)
   const data: CheckpointerData = {
     role: ROLE,
     path,
     intervalMs: options.intervalMs,
     walLimitBytes: options.walLimitBytes,
-    // Held for that many milliseconds is said in an Int32 slot (0: not held) and a timer's delay.
-    maxHoldMs: Math.min(Math.max(options.maxHoldMs ?? MAX_HOLD_MS, 1), 2 ** 30),
-    holdCapMs: Math.min(Math.max(options.holdCapMs ?? 61_000, options.maxHoldMs ?? MAX_HOLD_MS, 1), 2 ** 30),
+    maxHoldMs,
+    holdCapMs: holdMs(Math.max(options.holdCapMs, maxHoldMs)),
     holdBackoffMs: options.holdBackoffMs ?? HOLD_BACKOFF_MS,
     state: options.state,
   }

@@ -499,19 +499,27 @@ async function benchGetInventory(): Promise<void> {
     const rssBefore = peak
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20)
 
-    // Pages at cursors spread over the fleet; the baseline serialises each page's parsed result.
+    // One walk through the fleet's pages; the baseline serialises each page's parsed result.
+    // The first pages a server builds run before V8 has compiled the code that builds them (a
+    // server started without the loading took ~4 ms a page here until about the 45th, ~2 ms
+    // after): they are shown apart, and the target is for the pages after them.
+    const coldPages = 60
+    const measuredPages = 100
+    const coldBuildTimes: number[] = []
     const pageTimes: number[] = []
     const buildTimes: number[] = []
     const serialiseTimes: number[] = []
     let token: string | undefined
-    for (let page = 0; page < 60; page++) {
+    for (let page = 0; page < coldPages + measuredPages; page++) {
       const body = JSON.stringify({ MaxResults: 50, ...(token ? { NextToken: token } : {}) })
       const t = performance.now()
       const r = await call(server.url, 'GetInventory', body)
       const elapsed = performance.now() - t
       if (r.status !== 200) throw new Error(`GetInventory: ${r.status} ${r.body}`)
       const parsed = JSON.parse(r.body)
-      if (page >= 10) {
+      if (page < coldPages) {
+        coldBuildTimes.push(r.serverMs)
+      } else {
         pageTimes.push(elapsed)
         buildTimes.push(r.serverMs)
         const s = performance.now()
@@ -566,8 +574,9 @@ async function benchGetInventory(): Promise<void> {
     console.log(`4. GetInventory over ${fmt(instances)} instances x 5 types x 20 entries (loaded in ${fmt(loadSeconds, 1)} s)`)
     const build = median(buildTimes)
     const serialise = median(serialiseTimes)
-    console.log(`   one 50-entity page (${fmt(bytes / 1024)} KiB, medians of 50 pages across the fleet):`)
+    console.log(`   one 50-entity page (${fmt(bytes / 1024)} KiB, medians of ${measuredPages} pages across the fleet, after the first ${coldPages}):`)
     console.log(`     built by the server (request read to response serialised, Server-Timing) ${fmt(build, 2)} ms | JSON.stringify of the same page in memory ${fmt(serialise, 2)} ms | ratio ${fmt(build / serialise, 2)} (target <= 2)`)
+    console.log(`     the first ${coldPages} pages after start, V8 still compiling: built ${fmt(median(coldBuildTimes), 2)} ms (ratio ${fmt(median(coldBuildTimes) / serialise, 2)})`)
     console.log(`     round trip seen by the client over HTTP: ${fmt(median(pageTimes), 2)} ms (ratio ${fmt(median(pageTimes) / serialise, 2)})`)
     console.log(`   filtered query (Custom:Type3.Value = 999 AND PlatformType = Linux, first page, ${filtered.result.Entities.length} entities): ${fmt(filtered.ms, 1)} ms`)
     console.log(`   nested aggregation (AWS:Application.Name x Version, ${aggregated.result.Entities[0].Data['AWS:Application'].Content.length} rows over 200,000 entries): ${fmt(aggregated.ms, 1)} ms`)

@@ -11,6 +11,7 @@ import {
   type InventoryItem,
   type SSMClient,
 } from '@aws-sdk/client-ssm'
+import { instanceInformationEntry, instanceInformationJson } from '../src/inventory/instance-information.js'
 import { rejects } from './support/assertions.js'
 import { awsCli, boto3, instanceId, sdkClient } from './support/clients.js'
 import { removeDir, startServerProcess, type ServerProcess } from './support/server-process.js'
@@ -69,9 +70,11 @@ describe('GetInventory', () => {
       assert.equal(info.TypeName, 'AWS:InstanceInformation')
       assert.equal(info.SchemaVersion, '1.0')
       assert.equal(info.CaptureTime, CAPTURE)
-      assert.equal(info.Content![0].InstanceId, instanceId(3))
-      assert.equal(info.Content![0].InstanceStatus, 'Active')
-      assert.equal(info.Content![0].PlatformType, 'Linux')
+      // The reported details, then InstanceId and InstanceStatus (written out unparsed: instanceInformationJson).
+      const { InstanceId: reportedId, ...details } = fleetItems(3)[0].Content![0]
+      assert.equal(reportedId, instanceId(3))
+      assert.deepEqual(info.Content, [{ ...details, InstanceId: instanceId(3), InstanceStatus: 'Active' }])
+      assert.deepEqual(Object.keys(info.Content![0]), [...Object.keys(details), 'InstanceId', 'InstanceStatus'])
       assert.deepEqual(third.Data!['Custom:Disk'], {
         TypeName: 'Custom:Disk', SchemaVersion: '1.0', CaptureTime: CAPTURE, ContentHash: 'disk-3', Content: [{ Device: '/dev/xvda', SizeGb: '15' }],
       })
@@ -385,5 +388,26 @@ describe('GetInventory aggregations over many distinct values', () => {
     const counted = early.Entities![0].Data!['Custom:Serials'].Content!
     assert.equal(counted.length, 100_000)
     assert.ok(counted.every((row) => row.Count === '1'))
+  })
+})
+
+describe('instanceInformationJson', () => {
+  const entry = (detailsJson: string, status = 'Active') => instanceInformationJson({ instanceId: 'i-0123456789abcdef0', status, detailsJson, lastSeen: 0 })
+  const expected = (details: Record<string, string>, status = 'Active') => JSON.stringify(instanceInformationEntry({ instanceId: 'i-0123456789abcdef0', status, details, firstSeen: 0, lastSeen: 0 }))
+
+  it('writes the text the entry object serialises to, for every kind of details', () => {
+    const cases: Record<string, string>[] = [
+      {},
+      { PlatformType: 'Linux', PlatformName: 'Amazon Linux' },
+      // Integer-like keys come first in an object, and so in the stored text.
+      { b: '1', 2: 'two', 1: 'one' },
+      { Quote: 'say "InstanceId"', Slash: 'a\\b', Nul: 'x\u0000y', Wide: '\u{1F600} é', Line: 'a\nb' },
+      // Keys of the entry's own: the entry's values win, in the details' places.
+      { InstanceStatus: 'Stopped', PlatformType: 'Linux' },
+      { PlatformType: 'Linux', InstanceId: 'i-other' },
+    ]
+    for (const details of cases) {
+      for (const status of ['Active', 'Terminated', 'odd "status" \u0001']) assert.equal(entry(JSON.stringify(details), status), expected(details, status), JSON.stringify(details))
+    }
   })
 })

@@ -14,11 +14,11 @@
  */
 import { InvalidFilter, InvalidNextToken, InvalidResultAttributeException, InvalidTypeNameException } from '../protocol/errors.js'
 import { RawJson } from '../protocol/raw-json.js'
-import type { InstanceQuery, InstanceRecord, StoredDocument } from '../store/store.js'
+import type { InstanceQuery, PageInstance, StoredDocument } from '../store/store.js'
 import { awsType, INSTANCE_INFORMATION } from './aws-types.js'
 import type { Caller, Deps } from './deps.js'
 import { aggregateInventory } from './inventory-aggregation.js'
-import { instanceInformationEntry } from './instance-information.js'
+import { instanceInformationJson } from './instance-information.js'
 import { KeyResolver, resolveConditions } from './inventory-keys.js'
 import { decodeNextToken, encodeNextToken, type TokenScope } from './next-token.js'
 import { DEFAULT_PAGE_SIZE } from './paging.js'
@@ -69,7 +69,7 @@ function checkResultAttributes(attributes: GetInventoryRequest['ResultAttributes
   return typeName
 }
 
-function toEntity(instance: InstanceRecord, items: StoredDocument[]): InventoryResultEntity {
+function toEntity(instance: PageInstance, items: StoredDocument[]): InventoryResultEntity {
   const data: Record<string, InventoryResultItem> = {}
   const information = items.find((i) => i.typeName === INSTANCE_INFORMATION)
   data[INSTANCE_INFORMATION] = {
@@ -77,7 +77,7 @@ function toEntity(instance: InstanceRecord, items: StoredDocument[]): InventoryR
     SchemaVersion: awsType(INSTANCE_INFORMATION)!.version,
     CaptureTime: information?.captureTime ?? captureTimeOf(instance.lastSeen),
     ContentHash: information?.contentHash,
-    Content: [instanceInformationEntry(instance)],
+    Content: new RawJson(`[${instanceInformationJson(instance)}]`),
   }
   for (const item of items) {
     if (item.typeName === INSTANCE_INFORMATION) continue

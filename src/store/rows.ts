@@ -2,7 +2,7 @@
  * The rows both SQL stores keep (same tables, same column names) and their mapping to the
  * records of store.ts. Dialect details stay in store/sqlite and store/postgres.
  */
-import type { DeletionRecord, InstanceRecord, InventoryAttribute, TypeRecord } from './store.js'
+import type { DeletionRecord, InstanceRecord, InventoryAttribute, PageInstance, TypeRecord } from './store.js'
 
 export interface TypeRow {
   type_name: string
@@ -69,6 +69,11 @@ export function toType(row: TypeRow): TypeRecord {
 
 export function toInstance(row: InstanceRow): InstanceRecord {
   return { instanceId: row.instance_id, status: row.status, details: JSON.parse(row.details), firstSeen: row.first_seen, lastSeen: row.last_seen }
+}
+
+/** A page's instance: the details are left as the text they are stored as (see PageInstance). */
+export function toPageInstance(row: InstanceRow): PageInstance {
+  return { instanceId: row.instance_id, status: row.status, detailsJson: row.details, lastSeen: row.last_seen }
 }
 
 export function toDeletion(row: DeletionRow): DeletionRecord {

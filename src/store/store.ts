@@ -180,8 +180,20 @@ export interface AggregationRow {
   instances: number
 }
 
+/**
+ * An instance as a GetInventory page shows it: its details as the JSON text they are stored
+ * as, which the page writes out with InstanceId and InstanceStatus added, unparsed.
+ */
+export interface PageInstance {
+  instanceId: string
+  status: string
+  /** Details of AWS:InstanceInformation: a JSON object of strings, as JSON.stringify wrote it. */
+  detailsJson: string
+  lastSeen: number
+}
+
 export interface InventoryPage {
-  instances: InstanceRecord[]
+  instances: PageInstance[]
   documents: StoredDocument[]
   /** The last instance id of the page when more follow. */
   next: string | undefined

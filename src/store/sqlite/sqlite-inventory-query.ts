@@ -13,7 +13,7 @@
  */
 import type Database from 'better-sqlite3'
 import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
-import { toInstance, type InstanceRow } from '../rows.js'
+import { toPageInstance, type InstanceRow } from '../rows.js'
 import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument, VersionCount } from '../store.js'
 import { compareInventoryValues } from '../value-order.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
@@ -175,7 +175,7 @@ export class SqliteInventoryQueries {
   inventoryPage(account: string, region: string, query: InstanceQuery, after: string, limit: number, typeName?: string, contentBudgetChars = PAGE_CONTENT_BUDGET_CHARS): InventoryPage {
     return this.inSnapshot(() => {
       const rows = this.queryInstances(account, region, query, after, limit + 1)
-      const instances = rows.slice(0, limit).map(toInstance)
+      const instances = rows.slice(0, limit).map(toPageInstance)
       const next = rows.length > limit ? instances[instances.length - 1].instanceId : undefined
       if (instances.length === 0) return { instances, documents: [], next }
       // Visibility is checked here against the partition's few active types rather than

@@ -29,8 +29,8 @@ import type {
   InstanceQuery,
   InstanceRecord,
   InventoryPage,
-  PageInstance,
   Page,
+  PageInstance,
   Partition,
   PutContext,
   PutPlan,
@@ -42,7 +42,7 @@ import type {
 } from '../store.js'
 import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
 import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
-import { toDeletion, toInstance as instanceOfRow, toPageInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
+import { toDeletion, toInstance as instanceOfRow, toPageInstance as pageInstanceOfRow, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
 import { postgresMigrations } from './postgres-migrations.js'
@@ -119,7 +119,7 @@ type Client = pg.PoolClient
 
 /** Instance details are JSON the database queries: stored encoded (text-encoding.ts). */
 const toInstance = (row: InstanceRow): InstanceRecord => instanceOfRow({ ...row, details: jsonFromDb(row.details) })
-const toPageInstanceFromDb = (row: InstanceRow): PageInstance => toPageInstance({ ...row, details: jsonFromDb(row.details) })
+const toPageInstance = (row: InstanceRow): PageInstance => pageInstanceOfRow({ ...row, details: jsonFromDb(row.details) })
 
 /** pg's error when a query outlives query_timeout (it has no code of its own). */
 function isQueryTimeout(error: unknown): error is Error {
@@ -982,7 +982,7 @@ export class PostgresStore implements Store {
       const sql = queryInstancesSql(p.account, p.region, query, afterInstanceId ?? '', limit + 1)
       // Without conditions the statement's text is always the same: prepared once per connection.
       const rows = (await client.query<InstanceRow>({ name: query.conditions.length === 0 ? 'read_page_instances' : undefined, text: sql.text, values: sql.values })).rows
-      const instances = rows.slice(0, limit).map(toPageInstanceFromDb)
+      const instances = rows.slice(0, limit).map(toPageInstance)
       const next = rows.length > limit ? instances[instances.length - 1].instanceId : undefined
       if (instances.length === 0) return { instances, documents: [], next }
       // A few rows at a time, each batch after the last row of the one before (all in the

@@ -217,6 +217,52 @@ function putItem(store: Store, p: Partition, n: number): Promise<void> {
   }), n)
 }
 
+describe('postgres deletion counts', () => {
+  it('lets the puts of the partition go while DeleteInventory counts a large type, and counts it exactly', async () => {
+    const own = freshSchemaName()
+    after(() => dropSchema(own))
+    const store = await openPostgresStore({ url: schemaUrl(own) })
+    const P = { account: '181818181818', region: 'eu-west-1' }
+    const items = 300_000
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await admin.connect()
+    try {
+      await putItem(store, P, 1)
+      // A type of 300,000 items in two versions, written directly (counting it takes ~100 ms here).
+      await admin.query(`INSERT INTO ${own}.types (account, region, type_name, version, attributes, state, disabled_version, hidden_seq)
+        VALUES ($1, $2, 'Custom:Large', '1.0', '[{"Name":"A","DataType":"string"}]', 'active', NULL, 0)`, [P.account, P.region])
+      await admin.query(`INSERT INTO ${own}.items (account, region, instance_id, type_name, schema_version, capture_time, content, entry_count, seq)
+        SELECT $1, $2, 'i-' || lpad(to_hex(n), 17, '0'), 'Custom:Large', CASE WHEN n % 3 = 0 THEN '2.0' ELSE '1.0' END, '2026-01-01T00:00:00Z', '[{"A":"x"}]', 1, nextval('${own}.item_seq')
+        FROM generate_series(1, ${items}) AS n`, [P.account, P.region])
+      await admin.query(`ANALYZE ${own}.items`)
+
+      // Puts of another type of the partition, one after another, for as long as the call runs.
+      let counting = true
+      let answeredDuring = 0
+      const putting = (async () => {
+        for (let n = 2; counting; n++) {
+          await putItem(store, P, n)
+          if (counting) answeredDuring++
+        }
+      })()
+      let deletion
+      try {
+        deletion = await store.startDeletion(P, { deletionId: 'd-large', typeName: 'Custom:Large', paramsDigest: 'x', now: 1_000 }, () => ({}))
+      } finally {
+        counting = false
+        await putting
+      }
+      assert.deepEqual(deletion.versions, [{ Version: '1.0', Count: 200_000, RemainingCount: 200_000 }, { Version: '2.0', Count: 100_000, RemainingCount: 100_000 }])
+      assert.equal(deletion.totalCount, items)
+      // Counted under the partition's exclusive lock (as before), no put could end before the call did: 0 here.
+      assert.ok(answeredDuring >= 5, `${answeredDuring} puts answered while DeleteInventory counted`)
+    } finally {
+      await admin.end()
+      await store.close()
+    }
+  })
+})
+
 describe('postgres put groups', () => {
   it('starts a second group for the puts behind a stalled one, though the first group\'s timer fires early', async () => {
     const own = freshSchemaName()

@@ -203,8 +203,8 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     })
 
     it('counts exactly the items there are when a deletion starts while puts of its type go on', async () => {
-      // SQLite counts the items on a query thread before its transaction and must notice the
-      // puts that land in between; PostgreSQL counts them in its transaction. Either way the
+      // Both stores count the items before the deletion's transaction (SQLite on a query thread,
+      // PostgreSQL in a snapshot of its own) and must notice the puts that land in between. The
       // DeletionSummary is what the type held at the cutoff: puts before it are counted (and
       // deleted), puts after it are not (and stay).
       const original = 120

@@ -102,6 +102,18 @@ export interface VersionCount {
   RemainingCount: number
 }
 
+/**
+ * The items of a type a deletion would count, counted in a snapshot before the deletion's
+ * transaction (so that the count does not hold the partition's writes), and that snapshot.
+ */
+export interface VersionCountSnapshot {
+  /** The sequence number every write in the snapshot had reached (items up to it are counted). */
+  seq: number
+  /** The type's hidden_seq then: items up to it belong to an earlier deletion (0: none). */
+  lower: number
+  versions: VersionCount[]
+}
+
 export interface DeletionRecord {
   deletionId: string
   typeName: string

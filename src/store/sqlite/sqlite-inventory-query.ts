@@ -14,7 +14,7 @@
 import type Database from 'better-sqlite3'
 import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
 import { toPageInstance, type InstanceRow } from '../rows.js'
-import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument, VersionCount } from '../store.js'
+import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument, VersionCount, VersionCountSnapshot } from '../store.js'
 import { compareInventoryValues } from '../value-order.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { limitText } from './sqlite-limits.js'
@@ -112,15 +112,6 @@ function conditionsSql(conditions: AttributeCondition[], params: Params, exactKe
   return conditions.length === 0 ? '1' : conditions.map((c) => `(${conditionSql(c, params, exactKeys)})`).join(' AND ')
 }
 
-
-/** The items of a type a deletion would count, and the snapshot they were counted in. */
-export interface VersionCountSnapshot {
-  /** The sequence number every write in the snapshot had reached (items up to it are counted). */
-  seq: number
-  /** The type's hidden_seq then: items up to it belong to an earlier deletion (0: none). */
-  lower: number
-  versions: VersionCount[]
-}
 
 /** A type's items after `lower` and up to `upper`, by schema version (DeleteInventory's DeletionSummary). */
 export const COUNT_BY_VERSION_SQL = `

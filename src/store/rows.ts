@@ -2,7 +2,7 @@
  * The rows both SQL stores keep (same tables, same column names) and their mapping to the
  * records of store.ts. Dialect details stay in store/sqlite and store/postgres.
  */
-import type { DeletionRecord, InstanceRecord, InventoryAttribute, PageInstance, TypeRecord } from './store.js'
+import type { DeletionRecord, InstanceRecord, InventoryAttribute, PageInstance, TypeRecord, VersionCount } from './store.js'
 
 export interface TypeRow {
   type_name: string
@@ -89,4 +89,9 @@ export function toDeletion(row: DeletionRow): DeletionRecord {
     versions: JSON.parse(row.versions),
     entriesDeleted: row.entries_deleted,
   }
+}
+
+/** Counts of a type's items by schema version (DeleteInventory's DeletionSummary), none deleted yet. */
+export function toVersionCounts(rows: { version: string; n: number }[]): VersionCount[] {
+  return rows.map((r) => ({ Version: r.version, Count: r.n, RemainingCount: r.n }))
 }

@@ -43,7 +43,7 @@ import type {
 } from '../store.js'
 import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
 import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
-import { toDeletion, toInstance as instanceOfRow, toPageInstance as pageInstanceOfRow, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
+import { toDeletion, toInstance as instanceOfRow, toPageInstance as pageInstanceOfRow, toType, toVersionCounts, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { aggregateSql, countGroupSql, queryInstancesSql } from './postgres-inventory-query.js'
 import { postgresMigrations } from './postgres-migrations.js'
@@ -380,6 +380,10 @@ function compareKeys(a: string, b: string): number {
 
 /** Each connection prepares PUT_CONTEXT before its first transaction (see putTransaction). */
 const PREPARE_PUT_CONTEXT = `PREPARE put_context (text, text, text[], text[]) AS ${PUT_CONTEXT}`
+
+/** A type's items by schema version (DeleteInventory's DeletionSummary): the items `conditions` select. */
+const countByVersionSql = (conditions: string) =>
+  `SELECT schema_version AS version, COUNT(*) AS n FROM items WHERE ${conditions} GROUP BY schema_version ORDER BY schema_version COLLATE "C"`
 
 const DELETION_COLUMNS = `deletion_id, account, region, type_name, option, params_digest, status, start_time, last_update, ordinal,
   lower_seq, cutoff_seq, total_count, remaining_count, versions, entries_deleted, lease_owner, lease_expires`
@@ -1040,12 +1044,8 @@ export class PostgresStore implements Store {
 
   /** Counted by `run`: a transaction's client, or the store's query() on a connection of its own. */
   private async countVersions(run: (text: string, values: unknown[]) => Promise<pg.QueryResult>, p: Partition, typeName: string, afterSeq: number, upToSeq: number): Promise<VersionCount[]> {
-    const rows = (await run(
-      `SELECT schema_version AS version, COUNT(*) AS n FROM items WHERE account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5
-       GROUP BY schema_version ORDER BY schema_version COLLATE "C"`,
-      [p.account, p.region, typeName, afterSeq, upToSeq],
-    )).rows
-    return rows.map((r) => ({ Version: r.version, Count: Number(r.n), RemainingCount: Number(r.n) }))
+    const { rows } = await run(countByVersionSql('account = $1 AND region = $2 AND type_name = $3 AND seq > $4 AND seq <= $5'), [p.account, p.region, typeName, afterSeq, upToSeq])
+    return toVersionCounts(rows)
   }
 
   /**
@@ -1059,12 +1059,7 @@ export class PostgresStore implements Store {
    * or below it). Otherwise the transaction counts them itself, as before.
    */
   async startDeletion(p: Partition, request: DeletionRequest, decide: (ctx: DeletionContext) => DeletionDecision): Promise<DeletionRecord> {
-    // A retried call (a ClientToken already used) or a type that does not exist (or was
-    // deleted) starts nothing: no count to make. The transaction decides again either way.
-    const known = await this.getType(p, request.typeName)
-    const worthCounting = known !== undefined && known.state !== 'deleted'
-      && !(request.clientToken && (await this.query(`SELECT 1 FROM deletions WHERE account = $1 AND region = $2 AND client_token = $3`, [p.account, p.region, request.clientToken])).rows.length > 0)
-    const counted = worthCounting ? await this.countBeforeStart(p, request.typeName) : undefined
+    const counted = await this.countBeforeStart(p, request.typeName, request.clientToken)
     return this.lockedTransaction(p, 'exclusive', async (client) => {
       const typeRow = (await client.query<TypeRow>(`SELECT type_name, version, attributes, state, disabled_version, hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = $3`, [p.account, p.region, request.typeName])).rows[0]
       const type = typeRow ? toType(typeRow) : undefined
@@ -1104,28 +1099,38 @@ export class PostgresStore implements Store {
    * statement that takes the snapshot), the snapshot is taken with a sequence number, and the
    * lock is let go before the count. Put transactions hold the partition's shared lock from
    * before they take their sequence number until they have committed, so every item at or below
-   * that number is in the snapshot, and every later one is above it. Undefined if the count
-   * failed other than for the database being unavailable: the deletion's transaction then
-   * counts.
+   * that number is in the snapshot, and every later one is above it. After the lock, one round
+   * trip: the values are quoted literals, a simple query taking no parameters.
+   *
+   * Undefined, with nothing counted, for a retried call (its ClientToken used) or a type that
+   * does not exist or was deleted: such a call starts nothing, and the deletion's transaction
+   * decides again either way. Undefined too if the count failed other than for the database
+   * being unavailable: the transaction then counts.
    */
-  private async countBeforeStart(p: Partition, typeName: string): Promise<VersionCountSnapshot | undefined> {
+  private async countBeforeStart(p: Partition, typeName: string, clientToken: string | undefined): Promise<VersionCountSnapshot | undefined> {
     const client = await this.connect()
+    const literal = (text: string) => pg.escapeLiteral(toDb(text))
     // Account and region are validated (digits; letters, digits and dashes) and quoted besides.
     const lock = `hashtextextended(${pg.escapeLiteral(`${p.account}/${p.region}`)}, 0)`
+    const partition = `account = ${literal(p.account)} AND region = ${literal(p.region)}`
+    const lower = `(SELECT hidden_seq FROM types WHERE ${partition} AND type_name = ${literal(typeName)} AND state <> 'deleted')`
+    const replay = clientToken === undefined ? 'false' : `EXISTS (SELECT 1 FROM deletions WHERE ${partition} AND client_token = ${literal(clientToken)})`
     // Any failure closes the connection (release with an error): that also ends a session lock
     // the failure may have left held, which would otherwise stop every put of the partition.
     let failure: Error | undefined
     try {
       await client.query(`SELECT pg_advisory_lock(${lock})`)
-      const results = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT nextval('item_seq') AS seq; SELECT pg_advisory_unlock(${lock}) AS unlocked`)) as unknown as pg.QueryResult[]
-      if (results[2].rows[0].unlocked !== true) throw new Error('the partition lock taken for a deletion count was not held')
-      const seq = Number(results[1].rows[0].seq)
-      const type = (await client.query<{ hidden_seq: number }>(`SELECT hidden_seq FROM types WHERE account = $1 AND region = $2 AND type_name = $3`, [p.account, p.region, typeName])).rows[0]
-      const lower = type?.hidden_seq ?? 0
-      const versions = await this.countVersions((text, values) => client.query(text, values), p, typeName, lower, seq)
-      await client.query('COMMIT')
+      const [, numbered, unlocked, found, counted] = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ;
+        SELECT nextval('item_seq') AS seq;
+        SELECT pg_advisory_unlock(${lock}) AS unlocked;
+        SELECT ${lower} AS lower, ${replay} AS replay;
+        ${countByVersionSql(`${partition} AND type_name = ${literal(typeName)} AND seq > ${lower} AND seq <= currval('item_seq') AND NOT ${replay}`)};
+        COMMIT`)) as unknown as pg.QueryResult[]
+      if (unlocked.rows[0].unlocked !== true) throw new Error('the partition lock taken for a deletion count was not held')
       this.noteAnswer()
-      return { seq, lower, versions }
+      const { lower: hiddenSeq, replay: replayed } = found.rows[0] as { lower: number | null; replay: boolean }
+      if (hiddenSeq === null || replayed) return undefined
+      return { seq: Number(numbered.rows[0].seq), lower: hiddenSeq, versions: toVersionCounts(counted.rows) }
     } catch (error) {
       failure = error as Error
       const classified = this.noteFailure(error)

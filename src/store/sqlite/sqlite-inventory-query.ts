@@ -13,8 +13,8 @@
  */
 import type Database from 'better-sqlite3'
 import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
-import { toPageInstance, type InstanceRow } from '../rows.js'
-import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument, VersionCount, VersionCountSnapshot } from '../store.js'
+import { toPageInstance, toVersionCounts, type InstanceRow } from '../rows.js'
+import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument, VersionCountSnapshot } from '../store.js'
 import { compareInventoryValues } from '../value-order.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { limitText } from './sqlite-limits.js'
@@ -117,10 +117,6 @@ function conditionsSql(conditions: AttributeCondition[], params: Params, exactKe
 export const COUNT_BY_VERSION_SQL = `
   SELECT schema_version AS version, COUNT(*) AS n FROM items
   WHERE account = ? AND region = ? AND type_name = ? AND seq > ? AND seq <= ? GROUP BY schema_version ORDER BY schema_version`
-
-export function toVersionCounts(rows: { version: string; n: number }[]): VersionCount[] {
-  return rows.map((r) => ({ Version: r.version, Count: r.n, RemainingCount: r.n }))
-}
 
 export class SqliteInventoryQueries {
   private readonly cache = new Map<string, Database.Statement>()

@@ -37,9 +37,9 @@ import type {
   WriteAheadLogStats,
 } from '../store.js'
 import { newerSchemaMessage, StoreUnavailableError } from '../store.js'
-import { toDeletion, toInstance, toType, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
+import { toDeletion, toInstance, toType, toVersionCounts, type DeletionRow, type InstanceRow, type TypeRow } from '../rows.js'
 import { sharedWalState, startCheckpointer, WAL_RESTARTING, walRestartCounts, type Checkpointer } from './sqlite-checkpointer.js'
-import { COUNT_BY_VERSION_SQL, registerInventoryFunctions, SqliteInventoryQueries, toVersionCounts } from './sqlite-inventory-query.js'
+import { COUNT_BY_VERSION_SQL, registerInventoryFunctions, SqliteInventoryQueries } from './sqlite-inventory-query.js'
 import { StatementsByLimit } from './sqlite-limits.js'
 import { DEFAULT_QUERY_TIMEOUT_MS, SqliteQueryThreads } from './sqlite-query-threads.js'
 import { sqliteMigrations } from './sqlite-migrations.js'

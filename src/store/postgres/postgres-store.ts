@@ -1050,7 +1050,7 @@ export class PostgresStore implements Store {
 
   /**
    * The items a deletion covers are counted by schema version when it starts, exactly, and the
-   * count visits every item of the type (~95 ms per 300,000 items here). Counted in the
+   * count visits every item of the type (~100-170 ms per 300,000 items here). Counted in the
    * deletion's transaction, it held the partition's exclusive lock that long, and every put of
    * the partition waited for it. So they are counted first (countBeforeStart), and the
    * transaction takes that count if the type's items are still what it saw: no item of the type

@@ -5,9 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ListInventoryEntriesCommand, PutInventoryCommand } from '@aws-sdk/client-ssm'
+import { GetInventorySchemaCommand, ListInventoryEntriesCommand, PutInventoryCommand } from '@aws-sdk/client-ssm'
 import { settings } from '../src/config.js'
 import { ACCOUNT, instanceId, sdkClient } from './support/clients.js'
+import { sample } from './support/metrics.js'
 import { postgresMigrations } from '../src/store/postgres/postgres-migrations.js'
 import { sqliteMigrations } from '../src/store/sqlite/sqlite-migrations.js'
 import { schemaUrl } from './support/postgres.js'
@@ -126,6 +127,59 @@ describe('command-line tool', () => {
         removeDir(other.dataDir)
       }
     } finally {
+      removeDir(dir)
+    }
+  })
+})
+
+describe('export', () => {
+  it('writes the same records whether items come from ListInventoryEntries (as on AWS) or from the GetInventory pages', async () => {
+    const server = await startServerProcess()
+    const dir = tempDataDir()
+    const ssm = sdkClient(server.url)
+    try {
+      const applications = Array.from({ length: 120 }, (_, i) => ({ Name: `app-${i}`, Version: `${i}.0` }))
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(201), Items: [
+        { TypeName: 'AWS:InstanceInformation', SchemaVersion: '1.0', CaptureTime: '2026-11-01T10:00:00Z', Content: [{ ComputerName: 'host-201', PlatformType: 'Linux' }] },
+        { TypeName: 'AWS:Application', SchemaVersion: '1.1', CaptureTime: '2026-11-02T10:00:00Z', Content: applications },
+      ] }))
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(202), Items: [
+        { TypeName: 'AWS:Application', SchemaVersion: '1.1', CaptureTime: '2026-11-03T10:00:00Z', Content: applications.slice(0, 3) },
+      ] }))
+      const listCalls = async () => sample(await (await fetch(`${server.url}/metrics`)).text(), 'ssm_inventory_api_calls_total', 'operation="ListInventoryEntries",status="200",error_type=""') ?? 0
+      const exported = async (name: string) => {
+        const file = join(dir, name)
+        const run = await cli(['export', file, '--concurrency', '3', '--endpoint-url', server.url])
+        assert.equal(run.code, 0, run.stderr)
+        return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+      }
+      const byType = (record: { Items: { TypeName: string }[] }) => Object.fromEntries(record.Items.map((item) => [item.TypeName, item]))
+      // No custom type on the page: every item listed, one call per instance and type (and page of entries).
+      const schemaTypes = (await ssm.send(new GetInventorySchemaCommand({}))).Schemas!.length
+      const listed = await exported('listed.ndjson')
+      assert.equal(await listCalls(), 2 * schemaTypes + 2, 'ListInventoryEntries calls of the first export')
+      assert.deepEqual(listed.map((r) => r.InstanceId), [instanceId(201), instanceId(202)])
+      assert.deepEqual(byType(listed[0]), {
+        'AWS:InstanceInformation': { TypeName: 'AWS:InstanceInformation', SchemaVersion: '1.0', CaptureTime: '2026-11-01T10:00:00Z', Content: [{ ComputerName: 'host-201', PlatformType: 'Linux', InstanceId: instanceId(201), InstanceStatus: 'Active' }] },
+        'AWS:Application': { TypeName: 'AWS:Application', SchemaVersion: '1.1', CaptureTime: '2026-11-02T10:00:00Z', Content: applications },
+      })
+      // An instance that reported no AWS:InstanceInformation: the derived one is not carried.
+      assert.deepEqual(listed[1].Items, [{ TypeName: 'AWS:Application', SchemaVersion: '1.1', CaptureTime: '2026-11-03T10:00:00Z', Content: applications.slice(0, 3) }])
+
+      // A custom type on the page: the endpoint gives whole items there, and the records are the same.
+      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(203), Items: [
+        { TypeName: 'Custom:Shelf', SchemaVersion: '1.0', CaptureTime: '2026-11-04T10:00:00Z', Content: [{ Shelf: 'S1' }] },
+      ] }))
+      const before = await listCalls()
+      const fromPages = await exported('pages.ndjson')
+      // AWS:InstanceInformation alone is listed: only that tells a reported item from the derived one.
+      assert.equal(await listCalls() - before, 3, 'ListInventoryEntries calls of the second export')
+      assert.deepEqual(fromPages.slice(0, 2), listed)
+      assert.deepEqual(fromPages[2], { InstanceId: instanceId(203), Items: [{ TypeName: 'Custom:Shelf', SchemaVersion: '1.0', CaptureTime: '2026-11-04T10:00:00Z', Content: [{ Shelf: 'S1' }] }] })
+    } finally {
+      ssm.destroy()
+      await server.stop()
+      removeDir(server.dataDir)
       removeDir(dir)
     }
   })

@@ -289,7 +289,7 @@ async function importFile(argv: string[]): Promise<number> {
  * whose GetInventory gives every item of an instance (this server) is seen to as soon as one
  * entity carries a custom type, and from then on the items other than AWS:InstanceInformation
  * come from the page itself (measured: 10,000 instances of 6 types exported in ~62 s one call
- * at a time, now ~7 s). AWS:InstanceInformation is always listed: only that tells a reported
+ * at a time, now ~10.5 s). AWS:InstanceInformation is always listed: only that tells a reported
  * item from the one the service derives for every instance. The instances of a page are read
  * `--concurrency` at a time (default 8), and written in the page's order.
  */

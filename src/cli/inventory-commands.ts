@@ -112,8 +112,8 @@ async function instances(argv: string[]): Promise<number> {
   const rows: Record<string, string>[] = []
   let token: string | undefined
   do {
-    const page = await ssm.send(new GetInventoryCommand({ ResultAttributes: [{ TypeName: 'AWS:InstanceInformation' }], MaxResults: 50, NextToken: token }))
-    for (const entity of page.Entities ?? []) rows.push({ InstanceId: entity.Id ?? '', ...(entity.Data?.['AWS:InstanceInformation']?.Content?.[0] ?? {}) })
+    const page = await ssm.send(new GetInventoryCommand({ ResultAttributes: [{ TypeName: INSTANCE_INFORMATION }], MaxResults: 50, NextToken: token }))
+    for (const entity of page.Entities ?? []) rows.push({ InstanceId: entity.Id ?? '', ...(entity.Data?.[INSTANCE_INFORMATION]?.Content?.[0] ?? {}) })
     token = page.NextToken
   } while (token)
   if (values.json) print(JSON.stringify(rows, null, 2))
@@ -227,12 +227,18 @@ function readRecords(path: string): { record?: unknown; error?: string }[] {
   })
 }
 
+/** --concurrency: calls in flight at once (default 8). */
+function concurrencyOf(values: { concurrency?: string }): number {
+  const concurrency = Number(values.concurrency ?? 8)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency takes a whole number from 1 to 64')
+  return concurrency
+}
+
 async function importFile(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { resume: { type: 'boolean' }, concurrency: { type: 'string' } }, 1)
   const [path] = positionals
   if (!path) throw new UsageError('import needs the FILE to read')
-  const concurrency = Number(values.concurrency ?? 8)
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency takes a whole number from 1 to 64')
+  const concurrency = concurrencyOf(values)
   const records = readRecords(path)
   // Resuming: the state file holds how many leading records are done (accepted or reported).
   const statePath = `${path}.import-state`
@@ -296,8 +302,7 @@ async function importFile(argv: string[]): Promise<number> {
 async function exportAll(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { concurrency: { type: 'string' } }, 1)
   const [path] = positionals
-  const concurrency = Number(values.concurrency ?? 8)
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency takes a whole number from 1 to 64')
+  const concurrency = concurrencyOf(values)
   const ssm = client(values)
   const out = path ? createWriteStream(path) : process.stdout
   const typeNames: string[] = []

@@ -525,6 +525,15 @@ const MAX_GROUPS_IN_FLIGHT = 2
 const SECOND_GROUP_AFTER_MS = 20
 const partitionKey = (p: Partition) => `${p.account}/${p.region}`
 
+/** A text as a quoted literal of a simple query (which takes no parameters), encoded as stored (text-encoding.ts). */
+const sqlLiteral = (text: string) => pg.escapeLiteral(toDb(text))
+
+/**
+ * The key of a partition's advisory lock, as SQL. Account and region are validated (digits;
+ * letters, digits and dashes) and quoted besides.
+ */
+const partitionLockKey = (p: Partition) => `hashtextextended(${pg.escapeLiteral(partitionKey(p))}, 0)`
+
 export class PostgresStore implements Store {
   private pendingPuts: PendingPut[] = []
   /** Connections that have prepared put_context (PREPARE_PUT_CONTEXT). */
@@ -673,8 +682,7 @@ export class PostgresStore implements Store {
    */
   private lockedTransaction<T>(p: Partition, mode: 'shared' | 'exclusive', work: (client: Client, begun: pg.QueryResult) => Promise<T>, then = ''): Promise<T> {
     const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'
-    // Account and region are validated (digits; letters, digits and dashes) and quoted besides.
-    return this.transaction(work, `BEGIN; SELECT ${fn}(hashtextextended(${pg.escapeLiteral(`${p.account}/${p.region}`)}, 0))${then ? `; ${then}` : ''}`)
+    return this.transaction(work, `BEGIN; SELECT ${fn}(${partitionLockKey(p)})${then ? `; ${then}` : ''}`)
   }
 
   /**
@@ -691,13 +699,12 @@ export class PostgresStore implements Store {
    * setting lasts until the transaction ends.
    */
   private putTransaction<T>(p: Partition, mode: 'shared' | 'exclusive', instanceIds: string[], typeNames: string[], work: (client: Client, context: PutContexts) => Promise<T>): Promise<T> {
-    const literal = (text: string) => pg.escapeLiteral(toDb(text))
-    const texts = (list: string[]) => `ARRAY[${list.map(literal).join(', ')}]::text[]`
+    const texts = (list: string[]) => `ARRAY[${list.map(sqlLiteral).join(', ')}]::text[]`
     return this.lockedTransaction(
       p,
       mode,
       (client, begun) => work(client, putContextsOf(begun.rows[0] as PutContextRow, typeNames)),
-      `SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE put_context(${literal(p.account)}, ${literal(p.region)}, ${texts(instanceIds)}, ${texts(typeNames)})`,
+      `SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE put_context(${sqlLiteral(p.account)}, ${sqlLiteral(p.region)}, ${texts(instanceIds)}, ${texts(typeNames)})`,
     )
   }
 
@@ -1109,12 +1116,10 @@ export class PostgresStore implements Store {
    */
   private async countBeforeStart(p: Partition, typeName: string, clientToken: string | undefined): Promise<VersionCountSnapshot | undefined> {
     const client = await this.connect()
-    const literal = (text: string) => pg.escapeLiteral(toDb(text))
-    // Account and region are validated (digits; letters, digits and dashes) and quoted besides.
-    const lock = `hashtextextended(${pg.escapeLiteral(`${p.account}/${p.region}`)}, 0)`
-    const partition = `account = ${literal(p.account)} AND region = ${literal(p.region)}`
-    const lower = `(SELECT hidden_seq FROM types WHERE ${partition} AND type_name = ${literal(typeName)} AND state <> 'deleted')`
-    const replay = clientToken === undefined ? 'false' : `EXISTS (SELECT 1 FROM deletions WHERE ${partition} AND client_token = ${literal(clientToken)})`
+    const lock = partitionLockKey(p)
+    const partition = `account = ${sqlLiteral(p.account)} AND region = ${sqlLiteral(p.region)}`
+    const lower = `(SELECT hidden_seq FROM types WHERE ${partition} AND type_name = ${sqlLiteral(typeName)} AND state <> 'deleted')`
+    const replay = clientToken === undefined ? 'false' : `EXISTS (SELECT 1 FROM deletions WHERE ${partition} AND client_token = ${sqlLiteral(clientToken)})`
     // Any failure closes the connection (release with an error): that also ends a session lock
     // the failure may have left held, which would otherwise stop every put of the partition.
     let failure: Error | undefined
@@ -1124,7 +1129,7 @@ export class PostgresStore implements Store {
         SELECT nextval('item_seq') AS seq;
         SELECT pg_advisory_unlock(${lock}) AS unlocked;
         SELECT ${lower} AS lower, ${replay} AS replay;
-        ${countByVersionSql(`${partition} AND type_name = ${literal(typeName)} AND seq > ${lower} AND seq <= currval('item_seq') AND NOT ${replay}`)};
+        ${countByVersionSql(`${partition} AND type_name = ${sqlLiteral(typeName)} AND seq > ${lower} AND seq <= currval('item_seq') AND NOT ${replay}`)};
         COMMIT`)) as unknown as pg.QueryResult[]
       if (unlocked.rows[0].unlocked !== true) throw new Error('the partition lock taken for a deletion count was not held')
       this.noteAnswer()

@@ -89,7 +89,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   child.stderr!.setEncoding('utf8')
   child.stderr!.on('data', (chunk: string) => (log += chunk))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 15 s:\n${log}`)), 15_000)
     child.stdout!.on('data', (chunk: string) => {
       log += chunk
@@ -104,6 +104,18 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
       reject(new Error(`server exited with ${code} before listening:\n${log}`))
     })
   })
+  let url: string
+  try {
+    url = await listening
+  } catch (error) {
+    // A server that did not start leaves no caller to remove the directory made for it.
+    if (options.dataDir === undefined) {
+      child.kill('SIGKILL')
+      await exited
+      removeDir(dataDir)
+    }
+    throw error
+  }
   return {
     url,
     dataDir,

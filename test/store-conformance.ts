@@ -384,6 +384,97 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       })
     })
 
+    describe('a page with more items than one read takes', () => {
+      const MANY = { account: '454545454545', region: 'eu-west-1' }
+      const types = ['Custom:M1', 'Custom:M2', 'Custom:M3']
+      // 31 instances, every fourth with all three types, the others lacking one in turn: 70
+      // items, read in batches on PostgreSQL (40 rows first). Unfiltered, the first batch ends
+      // inside an instance (the 18th); filtered on M2, after one (the 17th).
+      const ids = Array.from({ length: 31 }, (_, n) => `i-00000000000000m${String(n).padStart(2, '0')}`)
+      const typesOf = (n: number) => (n % 4 === 0 ? types : types.filter((_, t) => t !== n % 3))
+      const expected = ids.flatMap((id, n) => typesOf(n).map((typeName) => `${id.slice(-3)} ${typeName}`))
+      before(async () => {
+        for (const [n, id] of ids.entries()) {
+          const names = typesOf(n)
+          await store.putInventory(MANY, id, names, (ctx) => ({
+            types: names.filter((name) => !ctx.types.get(name)).map((typeName) => ({ typeName, version: '1.0', attributes: [{ Name: 'N', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 })),
+            items: names.map((typeName) => ({ instanceId: id, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([{ N: `${id}/${typeName}` }]), entryCount: 1 })),
+            subTypes: [], instance: { status: 'Active' },
+          }), 1)
+        }
+      })
+
+      it('returns every item once, in instance then type order, and each with its own content', async () => {
+        for (const conditions of [[], [{ source: 'item' as const, typeName: 'Custom:M2', attribute: 'N', operator: 'Exists' as const, values: [] }]]) {
+          const page = await store.queryInventoryPage(MANY, { conditions }, undefined, 50)
+          const listed = page.instances.map((i) => i.instanceId.slice(-3))
+          assert.deepEqual(listed, ids.filter((_, n) => conditions.length === 0 || typesOf(n).includes('Custom:M2')).map((id) => id.slice(-3)))
+          assert.deepEqual(page.documents.map((d) => `${d.instanceId.slice(-3)} ${d.typeName}`), expected.filter((key) => listed.includes(key.slice(0, 3))))
+          for (const d of page.documents) assert.deepEqual(JSON.parse(d.contentJson), [{ N: `${d.instanceId}/${d.typeName}` }])
+          assert.equal(page.next, undefined)
+        }
+        const second = await store.queryInventoryPage(MANY, { conditions: [] }, 'i-00000000000000m14', 50, 'Custom:M3')
+        assert.deepEqual(second.documents.map((d) => `${d.instanceId.slice(-3)} ${d.typeName}`), expected.filter((key) => key.slice(1, 3) > '14' && key.endsWith('M3')))
+      })
+    })
+
+    // Filters look for the text of `"Attribute":"value"` in the stored document before parsing it
+    // (content-needles.ts): values and names whose JSON text has escapes must still match exactly.
+    describe('filters on values and names that JSON escapes', () => {
+      const ESC = { account: '565656565656', region: 'eu-west-1' }
+      const entries: Record<string, string>[] = [
+        { V: 'say "hi"', 'K"q': 'x' },
+        { V: 'back\\slash', W: 'tab\there' },
+        { V: 'nul\u0000one\u0001', W: '\u00e9\u{1F600}' },
+        { V: 'plain', W: 'V' },
+        { V: 'line\nbreak\u001f' },
+      ]
+      before(async () => {
+        for (const [n, entry] of entries.entries()) {
+          const id = `i-00000000000000x0${n}`
+          await store.putInventory(ESC, id, ['Custom:Esc'], (ctx) => ({
+            types: ctx.types.get('Custom:Esc') ? [] : [{ typeName: 'Custom:Esc', version: '1.0', attributes: ['V', 'W', 'K"q'].map((Name) => ({ Name, DataType: 'string' })), state: 'active', hiddenUpToSeq: 0 }],
+            items: [{ instanceId: id, typeName: 'Custom:Esc', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([entry]), entryCount: 1 }],
+            subTypes: [], instance: { status: 'Active' },
+          }), 1)
+        }
+      })
+      const matching = async (attribute: string, operator: string, values: string[]) => {
+        const condition = { source: 'item' as const, typeName: 'Custom:Esc', attribute, operator: operator as any, values }
+        const page = (await store.queryInventoryPage(ESC, { conditions: [condition] }, undefined, 50)).instances.map((i) => Number(i.instanceId.slice(-1)))
+        const { matching: counted } = await store.countGroup(ESC, { conditions: [] }, [condition])
+        assert.equal(counted, page.length, `countGroup agrees with the page for ${attribute} ${operator} ${JSON.stringify(values)}`)
+        return page
+      }
+
+      it('finds every value exactly, whatever its JSON text', async () => {
+        for (const [n, entry] of entries.entries()) {
+          for (const [attribute, value] of Object.entries(entry)) {
+            assert.deepEqual(await matching(attribute, 'Equal', [value]), [n], `${attribute} = ${JSON.stringify(value)}`)
+            assert.deepEqual(await matching(attribute, 'BeginWith', [value]), [n], `${attribute} begins with ${JSON.stringify(value)}`)
+            for (let cut = 1; cut < value.length; cut++) {
+              if (/[\ud800-\udbff]/.test(value[cut - 1])) continue // half a surrogate pair is not a prefix a request can carry
+              assert.ok((await matching(attribute, 'BeginWith', [value.slice(0, cut)])).includes(n), `${attribute} begins with ${JSON.stringify(value.slice(0, cut))}`)
+            }
+          }
+        }
+        assert.deepEqual(await matching('K"q', 'Exists', []), [0])
+        assert.deepEqual(await matching('W', 'Exists', []), [1, 2, 3])
+        assert.deepEqual(await matching('V', 'Equal', ['plain', 'nul\u0000one\u0001', 'none']), [2, 3])
+      })
+
+      it('does not take a value found elsewhere in the document for a match', async () => {
+        // "V" is a name and W's value in entry 3; 'hi' and 'x' are inside other values.
+        assert.deepEqual(await matching('W', 'Equal', ['plain']), [])
+        assert.deepEqual(await matching('V', 'Equal', ['V', 'hi', 'say ', 'x']), [])
+        assert.deepEqual(await matching('V', 'BeginWith', ['hi', 'slash']), [])
+        assert.deepEqual(await matching('V', 'Equal', ['nul\u0000one']), [])
+        assert.deepEqual(await matching('V', 'Equal', ['nul\u0001one\u0001']), [])
+        assert.deepEqual(await matching('V', 'Equal', ['line\\nbreak\u001f']), [], 'the escape\'s own text is not the value')
+        assert.deepEqual(await matching('K', 'Exists', []), [])
+      })
+    })
+
     describe('LessThan and GreaterThan on values too long or too large for a double', () => {
       const NUM = { account: '777777777777', region: 'eu-west-1' }
       const values = ['5', '1e99', '12345678901234567890.5', '1e400', '-1e-400', `1${'0'.repeat(25)}`, '\ufffd', '\u{1F600}']

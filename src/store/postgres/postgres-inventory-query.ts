@@ -5,7 +5,9 @@
  * sqlite-inventory-query.ts; the store conformance suite runs both.
  */
 import type { AggregationKey, AttributeCondition, InstanceQuery } from '../store.js'
+import { contentNeedles } from '../content-needles.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
+import { jsonToDb } from './text-encoding.js'
 
 export class Params {
   readonly values: unknown[] = []
@@ -42,9 +44,12 @@ function predicate(value: string, condition: AttributeCondition, params: Params)
 function conditionSql(condition: AttributeCondition, params: Params): string {
   if (condition.source === 'instance') return predicate(instanceValue(condition.attribute, params), condition, params)
   const value = `(ce ->> ${params.add(condition.attribute)})`
+  // Documents without any of the texts are passed over before they are parsed (content-needles.ts).
+  const needles = contentNeedles(condition)
+  const containsNeedle = needles ? `AND (${needles.map((needle) => `strpos(ci.content::text, ${params.add(jsonToDb(needle))}) > 0`).join(' OR ')})` : ''
   return `EXISTS (SELECT 1 FROM items ci ${visibleItemJoin('ci', 'ct')} CROSS JOIN LATERAL json_array_elements(ci.content) ce
     WHERE ci.account = inst.account AND ci.region = inst.region AND ci.instance_id = inst.instance_id
-      AND ci.type_name = ${params.add(condition.typeName)} AND ${predicate(value, condition, params)})`
+      AND ci.type_name = ${params.add(condition.typeName)} ${containsNeedle} AND ${predicate(value, condition, params)})`
 }
 
 export function conditionsSql(conditions: AttributeCondition[], params: Params): string {

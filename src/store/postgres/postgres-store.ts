@@ -424,25 +424,29 @@ const READS = {
       ORDER BY start_time DESC, ordinal DESC LIMIT $5`,
   },
   /**
-   * A batch of a GetInventory page's items, after the last one read. Only the items' keys are
-   * sorted; each content is read as its row is returned (the LIMIT keeps that lookup above the
-   * sort). Sorting the contents themselves read every one of the page's instances, past the
-   * budget too: measured 171 MB sorted on disk, ~0.4 s, for each page of 50 instances of 3.8
-   * MB, however few of them the page kept.
+   * A batch of a GetInventory page's items, after the last one read: the page's instances
+   * ($3, in page order) are walked one at a time, each one's items by type name, so the LIMIT
+   * stops the reading as soon as the batch is full and nothing is sorted but one instance's
+   * items. The resume point is the position of the last instance read ($5, from 1) and its
+   * last type name ($6). The ORDER BY inside the lateral subquery keeps PostgreSQL from
+   * flattening it: flattened, its generic plan joined every active type to every instance of
+   * the page and sorted the lot, for every batch (the first batch of 40 rows read all 300 of
+   * a page: measured ~2.8-3.4 ms a page against ~2.1 now).
    */
   pageItems: {
     name: 'read_page_items',
-    text: `SELECT k.instance_id, k.type_name, k.schema_version, k.capture_time, k.content_hash,
-        (SELECT c.content::text FROM items c WHERE c.id = k.id) AS content, k.context
-      FROM (
-        SELECT i.id, i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.context FROM items i
+    text: `SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content::text AS content, i.context
+      FROM unnest($3::text[]) WITH ORDINALITY AS page(instance_id, position)
+      CROSS JOIN LATERAL (
+        SELECT i.instance_id, i.type_name, i.schema_version, i.capture_time, i.content_hash, i.content, i.context FROM items i
         ${visibleItemJoin('i', 't')}
-        WHERE i.account = $1 AND i.region = $2 AND i.instance_id = ANY($3) AND ($4::text IS NULL OR i.type_name = $4)
-          AND (i.instance_id, i.type_name) > ($5::text, $6::text)
-        ORDER BY i.instance_id, i.type_name
-        LIMIT $7
-      ) k
-      ORDER BY k.instance_id, k.type_name`,
+        WHERE i.account = $1 AND i.region = $2 AND i.instance_id = page.instance_id AND ($4::text IS NULL OR i.type_name = $4)
+          AND (page.position > $5 OR i.type_name > $6)
+        ORDER BY i.type_name
+      ) i
+      WHERE page.position >= $5
+      ORDER BY page.position, i.type_name
+      LIMIT $7`,
   },
 } as const
 
@@ -1005,9 +1009,10 @@ export class PostgresStore implements Store {
       let firstLeftOut: string | undefined
       let fetchRows = FIRST_FETCH_ROWS
       let rowsRead = 0
-      let after = { instanceId: '', typeName: '' }
+      // Where the last batch ended: the position in `ids` (from 1) of its last instance, and its last type.
+      let after = { position: 0, typeName: '' }
       reading: for (;;) {
-        const fetched = (await client.query({ ...READS.pageItems, values: [p.account, p.region, ids, typeName ?? null, after.instanceId, after.typeName, fetchRows] })).rows
+        const fetched = (await client.query({ ...READS.pageItems, values: [p.account, p.region, ids, typeName ?? null, after.position, after.typeName, fetchRows] })).rows
         for (const row of fetched) {
           if (!budget.admits(row.instance_id)) {
             firstLeftOut = row.instance_id
@@ -1023,7 +1028,7 @@ export class PostgresStore implements Store {
         }
         if (fetched.length < fetchRows) break
         const last = fetched[fetched.length - 1]
-        after = { instanceId: last.instance_id, typeName: last.type_name }
+        after = { position: ids.indexOf(last.instance_id, Math.max(0, after.position - 1)) + 1, typeName: last.type_name }
         const room = budget.remainingChars
         const averageRowChars = Math.max(1, (contentBudgetChars - room) / rowsRead)
         fetchRows = room <= 0 ? LAST_FETCH_ROWS : Math.min(MAX_FETCH_ROWS, Math.max(LAST_FETCH_ROWS, Math.ceil(room / averageRowChars)))

@@ -15,6 +15,7 @@ import type Database from 'better-sqlite3'
 import { cutPage, PAGE_CONTENT_BUDGET_CHARS, PageContentBudget } from '../page-budget.js'
 import { toPageInstance, toVersionCounts, type InstanceRow } from '../rows.js'
 import type { AggregationKey, AggregationRow, AttributeCondition, InstanceQuery, InventoryPage, StoredDocument, VersionCountSnapshot } from '../store.js'
+import { contentNeedles } from '../content-needles.js'
 import { compareInventoryValues } from '../value-order.js'
 import { visibleItemJoin } from '../visible-item-sql.js'
 import { limitText } from './sqlite-limits.js'
@@ -103,9 +104,12 @@ function entryValue(entry: string, typeName: string, attribute: string, params: 
 function conditionSql(condition: AttributeCondition, params: Params, exactKeys: ExactKeys): string {
   if (condition.source === 'instance') return predicate(instanceValue(condition.attribute, params), condition, params)
   const value = entryValue('ce', condition.typeName, condition.attribute, params, exactKeys)
+  // Documents without any of the texts are passed over before they are parsed (content-needles.ts).
+  const needles = contentNeedles(condition)
+  const containsNeedle = needles ? `AND (${needles.map((needle) => `instr(ci.content, ${params.add(needle)}) > 0`).join(' OR ')})` : ''
   return `EXISTS (SELECT 1 FROM items ci ${visibleItemJoin('ci', 'ct')}, json_each(ci.content) ce
     WHERE ci.account = inst.account AND ci.region = inst.region AND ci.instance_id = inst.instance_id
-      AND ci.type_name = ${params.add(condition.typeName)} AND ${predicate(value, condition, params)})`
+      AND ci.type_name = ${params.add(condition.typeName)} ${containsNeedle} AND ${predicate(value, condition, params)})`
 }
 
 function conditionsSql(conditions: AttributeCondition[], params: Params, exactKeys: ExactKeys): string {

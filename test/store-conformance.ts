@@ -418,6 +418,39 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       })
     })
 
+    describe('aggregation over entries that repeat a combination', () => {
+      const DUP = { account: '676767676767', region: 'eu-west-1' }
+      const fleet: [string, Record<string, Record<string, string>[]>, string][] = [
+        ['i-00000000000000d01', { 'Custom:D1': [{ A: 'x', B: '1' }, { A: 'x', B: '1' }, { A: 'x', B: '2' }, { A: 'y' }], 'Custom:D2': [{ C: 'p' }, { C: 'p' }, { C: 'q' }] }, 'L'],
+        ['i-00000000000000d02', { 'Custom:D1': [{ A: 'x', B: '1' }], 'Custom:D2': [{ C: 'p' }] }, 'L'],
+        ['i-00000000000000d03', { 'Custom:D1': [{ A: 'x' }] }, 'W'],
+      ]
+      before(async () => {
+        for (const [id, items, platform] of fleet) {
+          const names = Object.keys(items)
+          await store.putInventory(DUP, id, names, (ctx) => ({
+            types: names.filter((name) => !ctx.types.get(name)).map((typeName) => ({ typeName, version: '1.0', attributes: ['A', 'B', 'C'].map((Name) => ({ Name, DataType: 'string' })), state: 'active', hiddenUpToSeq: 0 })),
+            items: names.map((typeName) => ({ instanceId: id, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify(items[typeName]), entryCount: items[typeName].length })),
+            subTypes: [], instance: { status: 'Active', details: { Platform: platform } },
+          }), 1)
+        }
+      })
+      const entry = (typeName: string, attribute: string) => ({ source: 'item' as const, typeName, attribute })
+      const counts = async (keys: any[], limit?: number) =>
+        (await store.aggregate(DUP, { conditions: [] }, keys, limit)).map((row) => `${row.values.join('/')}=${row.instances}`)
+
+      it('counts an instance once per combination, however many of its entries hold it', async () => {
+        assert.deepEqual(await counts([entry('Custom:D1', 'A')]), ['x=3', 'y=1'])
+        // Both attributes from one entry; entries without B count for no combination.
+        assert.deepEqual(await counts([entry('Custom:D1', 'A'), entry('Custom:D1', 'B')]), ['x/1=2', 'x/2=1'])
+        const platform = { source: 'instance' as const, typeName: 'AWS:InstanceInformation', attribute: 'Platform' }
+        const threeKeys = [platform, entry('Custom:D1', 'A'), entry('Custom:D2', 'C')]
+        assert.deepEqual(await counts(threeKeys), ['L/x/p=2', 'L/x/q=1', 'L/y/p=1', 'L/y/q=1'])
+        assert.deepEqual(await counts(threeKeys, 2), ['L/x/p=2', 'L/x/q=1'])
+        assert.deepEqual(await counts([entry('Custom:D2', 'C'), platform]), ['p/L=2', 'q/L=1'])
+      })
+    })
+
     // Filters look for the text of `"Attribute":"value"` in the stored document before parsing it
     // (content-needles.ts): values and names whose JSON text has escapes must still match exactly.
     describe('filters on values and names that JSON escapes', () => {

@@ -65,26 +65,40 @@ export function queryInstancesSql(account: string, region: string, query: Instan
   return { text, values: params.values }
 }
 
+/**
+ * Counts instances per combination of the keys' values. Each type's entries are read in a
+ * lateral subquery of their own, which yields the distinct combinations of that type's keys
+ * (all read from one entry) within the instance's item. An instance has at most one item per
+ * type, so every combination then stands once per instance and COUNT(*) counts instances:
+ * with COUNT(DISTINCT id) over every entry PostgreSQL sorted all of them (200,000 rows, on
+ * disk past work_mem) before it could count. `OFFSET 0` keeps the entries' subquery from being
+ * merged into the one above it, which would write each `->>` out again wherever its column is
+ * used (the filter, the DISTINCT): `->>` on `json` parses the entry's text every time. Measured
+ * on 10,000 instances x 20 entries, a nested aggregation of two attributes: ~470-640 ms
+ * before, ~240-250 ms now (~350-500 ms with either change alone).
+ */
 export function aggregateSql(account: string, region: string, query: InstanceQuery, keys: AggregationKey[], limit?: number): { text: string; values: unknown[] } {
   const params = new Params()
-  const aliases = new Map<string, number>()
-  const joins: string[] = []
+  const types = new Map<string, { alias: string; values: string[] }>()
   const columns = keys.map((key, index) => {
     if (key.source === 'instance') return `${instanceValue(key.attribute, params)} AS v${index}`
-    let alias = aliases.get(key.typeName)
-    if (alias === undefined) {
-      alias = aliases.size
-      aliases.set(key.typeName, alias)
-      joins.push(`JOIN items a${alias} ON a${alias}.account = inst.account AND a${alias}.region = inst.region
-          AND a${alias}.instance_id = inst.instance_id AND a${alias}.type_name = ${params.add(key.typeName)}
-        ${visibleItemJoin(`a${alias}`, `at${alias}`)}
-        CROSS JOIN LATERAL json_array_elements(a${alias}.content) ae${alias}`)
-    }
-    return `(ae${alias} ->> ${params.add(key.attribute)}) AS v${index}`
+    let type = types.get(key.typeName)
+    if (!type) types.set(key.typeName, (type = { alias: `a${types.size}`, values: [] }))
+    type.values.push(`(e ->> ${params.add(key.attribute)})`)
+    return `${type.alias}e.v${index} AS v${index}`
+  })
+  const joins = [...types].map(([typeName, { alias, values }]) => {
+    const names = keys.flatMap((key, index) => (key.source === 'item' && key.typeName === typeName ? [`v${index}`] : []))
+    return `JOIN items ${alias} ON ${alias}.account = inst.account AND ${alias}.region = inst.region
+        AND ${alias}.instance_id = inst.instance_id AND ${alias}.type_name = ${params.add(typeName)}
+      ${visibleItemJoin(alias, `${alias}t`)}
+      CROSS JOIN LATERAL (SELECT DISTINCT ${names.join(', ')} FROM (
+          SELECT ${values.map((value, k) => `${value} AS ${names[k]}`).join(', ')} FROM json_array_elements(${alias}.content) e OFFSET 0
+        ) entries WHERE ${names.map((name) => `${name} IS NOT NULL`).join(' AND ')}) ${alias}e`
   })
   const names = keys.map((_, index) => `v${index}`)
-  const text = `SELECT ${names.join(', ')}, COUNT(DISTINCT id) AS n FROM (
-      SELECT inst.instance_id AS id, ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
+  const text = `SELECT ${names.join(', ')}, COUNT(*) AS n FROM (
+      SELECT ${columns.join(', ')} FROM instances inst ${joins.join(' ')}
       WHERE inst.account = ${params.add(account)} AND inst.region = ${params.add(region)} AND ${conditionsSql(query.conditions, params)}
     ) combinations WHERE ${names.map((n) => `${n} IS NOT NULL`).join(' AND ')}
     GROUP BY ${names.join(', ')} ORDER BY ${names.map((n) => `${n} COLLATE "C"`).join(', ')}${limit === undefined ? '' : ` LIMIT ${params.add(limit)}`}`

@@ -1,6 +1,7 @@
 /**
  * The web console at /console, driven in headless Chromium (Debian's package, through
  * playwright-core) against a real server: fleet filtering and paging, an instance's entries,
+ * counts per attribute value,
  * a deletion started from the types view and followed to Complete without a reload, and the
  * console signing its calls for a server that verifies SigV4.
  *
@@ -195,6 +196,45 @@ describe('web console', () => {
 
     await page.getByRole('link', { name: /^Custom:Rack/ }).click()
     await page.waitForFunction(() => document.querySelector('[data-testid="entries-table"] tbody tr')?.textContent?.includes('R1'))
+    assert.deepEqual(problemsOf(page), [])
+    await page.close()
+  })
+
+  it('counts instances per value of an attribute, per combination of two, and within filters', async () => {
+    const page = await open('#/counts')
+    /** The counts table's rows (values and count, not the bar) once it shows `count` of them. */
+    const countRows = async (count: number): Promise<string[][]> => {
+      await page.waitForFunction(
+        (expected) => document.querySelectorAll('[data-testid="counts-table"] tbody tr:not(:has(.empty))').length === expected && !document.querySelector('.loading'),
+        count,
+      )
+      return page.locator('[data-testid="counts-table"] tbody tr').evaluateAll((rows) =>
+        rows.map((row) => [...row.querySelectorAll('td:not(.bar-column)')].map((cell) => cell.textContent ?? '')))
+    }
+    await page.getByLabel('Count instances by').fill('AWS:InstanceInformation.PlatformType')
+    await page.getByRole('button', { name: 'Count', exact: true }).click()
+    assert.deepEqual(await countRows(2), [['Linux', '15'], ['Windows', '15']])
+    assert.match(page.url(), /#\/counts\?by=AWS%3AInstanceInformation\.PlatformType/, 'the question is in the address')
+
+    // Within each platform, per row of racks (odd instances are Linux; rows A and B split them at 15).
+    await page.getByLabel('Then by').fill('Custom:Rack.Row')
+    await page.getByRole('button', { name: 'Count', exact: true }).click()
+    assert.deepEqual(await countRows(4), [['Linux', 'A', '8'], ['Linux', 'B', '7'], ['Windows', 'A', '7'], ['Windows', 'B', '8']])
+    assert.deepEqual(await page.locator('[data-testid="counts-table"] thead th').allInnerTexts().then((t) => t.slice(0, 3)), ['AWS:InstanceInformation.PlatformType', 'Custom:Rack.Row', 'Instances'])
+
+    // Filters restrict every count.
+    await page.getByRole('button', { name: '+ Add filter' }).click()
+    await page.getByLabel('Attribute').fill('Custom:Rack.Row')
+    await page.getByLabel('Values').fill('B')
+    await page.getByRole('button', { name: 'Apply filters' }).click()
+    assert.deepEqual(await countRows(2), [['Linux', 'B', '7'], ['Windows', 'B', '8']])
+    await screenshot(page, 'counts')
+
+    // An expression the service refuses shows its error.
+    await page.getByLabel('Count instances by').fill('Custom:Nope.Row')
+    await page.getByRole('button', { name: 'Count', exact: true }).click()
+    await page.getByRole('alert').waitFor()
+    assert.match(await page.getByRole('alert').innerText(), /InvalidAggregatorException/)
     assert.deepEqual(problemsOf(page), [])
     await page.close()
   })

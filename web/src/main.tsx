@@ -1,5 +1,5 @@
 /**
- * The ssm-inventory web console: fleet, instance, types and deletions views over the public
+ * The ssm-inventory web console: fleet, instance, types, counts and deletions views over the public
  * SSM API of the server that serves it.
  */
 import { render } from 'preact'
@@ -9,6 +9,7 @@ import { createClient, loadConnection, saveConnection, type Connection } from '.
 import { useHash } from './hooks'
 import { parseRoute, type Route } from './routes'
 import './styles.css'
+import { CountsView } from './views/counts-view'
 import { DeletionsView } from './views/deletions-view'
 import { FleetView } from './views/fleet-view'
 import { InstanceView } from './views/instance-view'
@@ -17,6 +18,7 @@ import { TypesView } from './views/types-view'
 const NAVIGATION: { view: Route['view']; href: string; label: string }[] = [
   { view: 'fleet', href: '#/fleet', label: 'Fleet' },
   { view: 'types', href: '#/types', label: 'Types' },
+  { view: 'counts', href: '#/counts', label: 'Counts' },
   { view: 'deletions', href: '#/deletions', label: 'Deletions' },
 ]
 
@@ -49,6 +51,7 @@ function App() {
         {route.view === 'fleet' && <FleetView client={client} filters={route.filters} pageSize={route.pageSize} navigate={navigate} onConnection={openConnection} />}
         {route.view === 'instance' && <InstanceView client={client} instanceId={route.instanceId} typeName={route.typeName} onConnection={openConnection} />}
         {route.view === 'types' && <TypesView client={client} navigate={navigate} onConnection={openConnection} />}
+        {route.view === 'counts' && <CountsView client={client} by={route.by} then={route.then} filters={route.filters} navigate={navigate} onConnection={openConnection} />}
         {route.view === 'deletions' && <DeletionsView client={client} deletionId={route.deletionId} onConnection={openConnection} />}
       </main>
       {editingConnection && (

@@ -4,6 +4,7 @@ export type Route =
   | { view: 'instance'; instanceId: string; typeName?: string }
   | { view: 'types' }
   | { view: 'deletions'; deletionId?: string }
+  | { view: 'counts'; by: string; then: string; filters: FleetFilter[] }
 
 export interface FleetFilter {
   key: string
@@ -26,6 +27,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'types' }
     case 'deletions':
       return { view: 'deletions', deletionId: parts[1] }
+    case 'counts':
+      return { view: 'counts', by: params.get('by') ?? '', then: params.get('then') ?? '', filters: parseFilters(params.get('filters')) }
   }
   return { view: 'fleet', filters: parseFilters(params.get('filters')), pageSize: parsePageSize(params.get('size')) }
 }
@@ -38,6 +41,14 @@ export function routeHref(route: Route): string {
       return '#/types'
     case 'deletions':
       return route.deletionId ? `#/deletions/${encodeURIComponent(route.deletionId)}` : '#/deletions'
+    case 'counts': {
+      const params = new URLSearchParams()
+      if (route.by) params.set('by', route.by)
+      if (route.then) params.set('then', route.then)
+      if (route.filters.length > 0) params.set('filters', JSON.stringify(route.filters))
+      const query = params.toString()
+      return `#/counts${query ? `?${query}` : ''}`
+    }
     case 'fleet': {
       const params = new URLSearchParams()
       if (route.filters.length > 0) params.set('filters', JSON.stringify(route.filters))

@@ -97,7 +97,7 @@ function StatusBadge({ status }: { status: string | undefined }) {
 }
 
 /** Every `TypeName.Attribute` the schema knows, for the filter key suggestions. */
-async function attributeKeys(client: SSMClient): Promise<string[]> {
+export async function attributeKeys(client: SSMClient): Promise<string[]> {
   const keys: string[] = []
   let token: string | undefined
   do {
@@ -114,7 +114,8 @@ interface DraftFilter {
   values: string
 }
 
-function FilterEditor({ filters, keys, onApply }: { filters: FleetFilter[]; keys: string[]; onApply(filters: FleetFilter[]): void }) {
+/** The filters of a GetInventory call, edited as drafts and applied together. */
+export function FilterEditor({ filters, keys, onApply }: { filters: FleetFilter[]; keys: string[]; onApply(filters: FleetFilter[]): void }) {
   const [drafts, setDrafts] = useState<DraftFilter[]>(() => filters.map((f) => ({ key: f.key, type: f.type, values: f.values.join(', ') })))
   const update = (index: number, change: Partial<DraftFilter>) => setDrafts(drafts.map((d, i) => (i === index ? { ...d, ...change } : d)))
   const submit = (event: Event) => {

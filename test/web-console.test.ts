@@ -235,6 +235,10 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Count', exact: true }).click()
     await page.getByRole('alert').waitFor()
     assert.match(await page.getByRole('alert').innerText(), /InvalidAggregatorException/)
+
+    // A question opened from its address is asked again.
+    await page.goto(`${server.url}/console/#/counts?by=${encodeURIComponent('Custom:Rack.Row')}`)
+    assert.deepEqual(await countRows(2), [['A', '15'], ['B', '15']])
     assert.deepEqual(problemsOf(page), [])
     await page.close()
   })

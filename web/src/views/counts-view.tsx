@@ -3,12 +3,15 @@
  * values of two (GetInventory with an Aggregator, nested for the second), over the instances
  * the filters select. The counting is the server's; this view only lays the rows out.
  */
-import { GetInventoryCommand, type InventoryFilter, type SSMClient } from '@aws-sdk/client-ssm'
+import { GetInventoryCommand, type SSMClient } from '@aws-sdk/client-ssm'
 import { useState } from 'preact/hooks'
 import { ErrorBanner, Loading } from '../components/common'
 import { useAsync } from '../hooks'
 import { routeHref, type FleetFilter } from '../routes'
-import { attributeKeys, FilterEditor } from './fleet-view'
+import { attributeKeys, FilterEditor, inventoryFilters } from './fleet-view'
+
+/** Rows laid out at most: a table of tens of thousands of rows makes the page crawl. */
+const SHOWN_ROWS = 1000
 
 interface Props {
   client: SSMClient
@@ -29,7 +32,7 @@ export function CountsView({ client, by, then, filters, navigate, onConnection }
         ? undefined
         : client.send(
             new GetInventoryCommand({
-              Filters: filters.length === 0 ? undefined : filters.map((f): InventoryFilter => ({ Key: f.key, Type: f.type as InventoryFilter['Type'], Values: f.values })),
+              Filters: inventoryFilters(filters),
               Aggregators: [{ Expression: by, Aggregators: then === '' ? undefined : [{ Expression: then }] }],
             }),
           ),
@@ -44,7 +47,9 @@ export function CountsView({ client, by, then, filters, navigate, onConnection }
   // The rows name the first type's attribute alone and another type's as Type.Attribute: head them with the expressions asked.
   const expressions = [by, then].filter((e) => e !== '')
   const headings = columns.length === expressions.length ? expressions : columns
-  const largest = Math.max(1, ...rows.map((row) => Number(row.Count ?? 0)))
+  // An answer may hold up to 100,000 combinations: the largest counts, the first rows are shown.
+  const largest = rows.reduce((most, row) => Math.max(most, Number(row.Count ?? 0)), 1)
+  const shown = rows.slice(0, SHOWN_ROWS)
   return (
     <section>
       <header class="view-header">
@@ -64,7 +69,7 @@ export function CountsView({ client, by, then, filters, navigate, onConnection }
             </tr>
           </thead>
           <tbody>
-            {rows.map((row) => (
+            {shown.map((row) => (
               <tr key={columns.map((column) => row[column]).join('\n')}>
                 {columns.map((column) => <td key={column}>{row[column] ?? '—'}</td>)}
                 <td class="number">{row.Count}</td>
@@ -80,6 +85,9 @@ export function CountsView({ client, by, then, filters, navigate, onConnection }
             )}
           </tbody>
         </table>
+      )}
+      {rows.length > shown.length && (
+        <p class="meta">The first {shown.length.toLocaleString('en')} of {rows.length.toLocaleString('en')} rows are shown: narrow them with filters.</p>
       )}
     </section>
   )

@@ -25,8 +25,7 @@ export function FleetView({ client, filters, pageSize, navigate, onConnection }:
     () =>
       client.send(
         new GetInventoryCommand({
-          // An empty list is a ValidationException (Filters has a minimum length of 1): leave it out.
-          Filters: filters.length === 0 ? undefined : filters.map((f): InventoryFilter => ({ Key: f.key, Type: f.type as InventoryFilter['Type'], Values: f.values })),
+          Filters: inventoryFilters(filters),
           ResultAttributes: [{ TypeName: INFO }],
           MaxResults: pageSize,
           NextToken: paging.token,
@@ -94,6 +93,12 @@ function StatusBadge({ status }: { status: string | undefined }) {
   if (!status) return <span class="badge">—</span>
   const tone = status === 'Active' ? 'ok' : status === 'Terminated' ? 'bad' : 'warn'
   return <span class={`badge ${tone}`}>{status}</span>
+}
+
+/** The filters as GetInventory takes them. */
+export function inventoryFilters(filters: FleetFilter[]): InventoryFilter[] | undefined {
+  // An empty list is a ValidationException (Filters has a minimum length of 1): leave it out.
+  return filters.length === 0 ? undefined : filters.map((f) => ({ Key: f.key, Type: f.type as InventoryFilter['Type'], Values: f.values }))
 }
 
 /** Every `TypeName.Attribute` the schema knows, for the filter key suggestions. */

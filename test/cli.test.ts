@@ -57,6 +57,34 @@ describe('command-line tool', () => {
     assert.equal(rows[0].ComputerName, 'host-1')
   })
 
+  it('counts instances per value and per pair of values, within filters written as the AWS CLI writes them or as JSON', async () => {
+    const byPlatform = await cli(['count', 'AWS:InstanceInformation.PlatformName', ...at])
+    assert.equal(byPlatform.code, 0, byPlatform.stderr)
+    assert.equal(byPlatform.stdout, 'AWS:InstanceInformation.PlatformName  INSTANCES\nAmazon Linux                          30\n')
+    assert.equal(byPlatform.stderr, '')
+
+    const racks = await cli(['count', 'Custom:Rack.Rack', '--filter', 'Key=Custom:Rack.Rack,Values=R2,R12,R30,Type=Equal', ...at])
+    assert.equal(racks.code, 0, racks.stderr)
+    assert.deepEqual(racks.stdout.trim().split('\n').map((line) => line.split(/\s{2,}/)), [['Custom:Rack.Rack', 'INSTANCES'], ['R12', '1'], ['R2', '1'], ['R30', '1']])
+
+    // Two expressions and two filters (ANDed: BeginWith R1 and not R1 itself), as JSON.
+    const pairs = await cli(['count', 'AWS:InstanceInformation.PlatformName', '--then', 'Custom:Rack.Rack', '--json',
+      '--filter', 'Key=Custom:Rack.Rack,Values=R1,Type=BeginWith', '--filter', '{"Key": "Custom:Rack.Rack", "Values": ["R1"], "Type": "NotEqual"}', ...at])
+    assert.equal(pairs.code, 0, pairs.stderr)
+    const rows = JSON.parse(pairs.stdout) as Record<string, unknown>[]
+    assert.deepEqual(rows.map((row) => row['Custom:Rack.Rack']), ['R10', 'R11', 'R12', 'R13', 'R14', 'R15', 'R16', 'R17', 'R18', 'R19'])
+    assert.deepEqual(rows[0], { 'AWS:InstanceInformation.PlatformName': 'Amazon Linux', 'Custom:Rack.Rack': 'R10', Instances: 1 })
+
+    const refused = await cli(['count', 'Custom:Nope.Rack', ...at])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /^ssm-inventory count: InvalidAggregatorException: /)
+    for (const bad of [['count', ...at], ['count', 'Custom:Rack.Rack', '--filter', 'Values=R1', ...at], ['count', 'Custom:Rack.Rack', '--filter', 'Key=Custom:Rack.Rack,Vals=R1', ...at], ['count', 'Custom:Rack.Rack', '--filter', '{"Key": 1}', ...at]]) {
+      const usage = await cli(bad)
+      assert.equal(usage.code, 2, `${bad.join(' ')}: ${usage.stderr}`)
+      assert.match(usage.stderr, /^ssm-inventory count: /)
+    }
+  })
+
   it('shows the dry-run summary, refuses to delete unconfirmed, deletes with --yes and follows to Complete', async () => {
     const dry = await cli(['delete', 'Custom:Rack', '--dry-run', ...at])
     assert.equal(dry.code, 0, dry.stderr)

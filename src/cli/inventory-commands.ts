@@ -1,6 +1,7 @@
 /**
- * `ssm-inventory types | instances | deletions | delete`: quick looks and deletions with live
- * progress, against any SSM endpoint (this server or AWS itself) through the AWS SDK.
+ * `ssm-inventory types | instances | count | deletions | delete | import | export`: quick looks,
+ * fleet counts, deletions with live progress and bulk copies, against any SSM endpoint (this
+ * server or AWS itself) through the AWS SDK.
  *
  * Output is a table for people and JSON with --json. Exit codes: 0 done, 1 the service
  * refused (its error on stderr), 2 a usage error.
@@ -18,6 +19,7 @@ import {
   SSMClient,
   type InventoryDeletionStatusItem,
   type InventoryDeletionSummary,
+  type InventoryFilter,
   type InventoryResultItem,
 } from '@aws-sdk/client-ssm'
 import cliProgress from 'cli-progress'
@@ -36,6 +38,10 @@ const CONNECTION_OPTIONS = {
 export const inventoryCommandsUsage = `Inventory commands (any SSM endpoint; credentials and region from the usual AWS chain):
   types                                   the inventory types and their attributes
   instances                               the managed instances that reported inventory
+  count TYPE.ATTRIBUTE [--then TYPE.ATTRIBUTE] [--filter F]...
+                                          instances per value (or per pair of values), among those
+                                          the filters select; F as the AWS CLI writes one,
+                                          Key=K,Values=V1,V2,Type=Equal, or as JSON
   deletions [DELETION_ID] [--watch]       the deletions, or one followed to Complete
   delete TYPE [--schema disable|delete] [--dry-run] [--yes]
                                           show what would be deleted, confirm, delete and follow
@@ -68,6 +74,8 @@ export async function runInventoryCommand(command: string, argv: string[]): Prom
       return types(argv)
     case 'instances':
       return instances(argv)
+    case 'count':
+      return count(argv)
     case 'deletions':
       return deletions(argv)
     case 'delete':
@@ -81,7 +89,7 @@ export async function runInventoryCommand(command: string, argv: string[]): Prom
   }
 }
 
-function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: string[], options: T, positionals = 0) {
+function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(argv: string[], options: T, positionals = 0) {
   try {
     const parsed = parseArgs({ args: argv, options: { ...CONNECTION_OPTIONS, ...options }, allowPositionals: positionals > 0, strict: true })
     if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`)
@@ -118,6 +126,65 @@ async function instances(argv: string[]): Promise<number> {
   } while (token)
   if (values.json) print(JSON.stringify(rows, null, 2))
   else print(table(['INSTANCE', 'STATUS', 'PLATFORM', 'COMPUTER NAME'], rows.map((r) => [r.InstanceId, r.InstanceStatus ?? '', r.PlatformName ?? r.PlatformType ?? '', r.ComputerName ?? ''])))
+  return 0
+}
+
+/**
+ * A --filter: JSON (`{"Key": ..., "Values": [...], "Type": ...}`) or the AWS CLI's shorthand,
+ * `Key=K,Values=V1,V2,Type=T` (the words after Values= that hold no `=` are more values; Type
+ * defaults to Equal). The service checks the key, the operator and the values.
+ */
+export function parseFilter(text: string): InventoryFilter {
+  if (text.trimStart().startsWith('{')) {
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      throw new UsageError(`--filter ${text}: not valid JSON`)
+    }
+    const filter = value as Partial<InventoryFilter>
+    if (typeof filter.Key !== 'string' || !Array.isArray(filter.Values) || !filter.Values.every((v) => typeof v === 'string') || (filter.Type !== undefined && typeof filter.Type !== 'string')) {
+      throw new UsageError(`--filter ${text}: give {"Key": "Type.Attribute", "Values": ["..."], "Type": "Equal"}`)
+    }
+    return { Key: filter.Key, Values: filter.Values, Type: filter.Type }
+  }
+  const fields: Record<string, string[]> = {}
+  let current: string | undefined
+  for (const word of text.split(',')) {
+    const eq = word.indexOf('=')
+    if (eq > 0 && ['Key', 'Values', 'Type'].includes(word.slice(0, eq))) {
+      current = word.slice(0, eq)
+      if (fields[current]) throw new UsageError(`--filter ${text}: ${current} is given twice`)
+      fields[current] = [word.slice(eq + 1)]
+    } else if (current === 'Values') {
+      fields.Values.push(word)
+    } else {
+      throw new UsageError(`--filter ${text}: expected Key=Type.Attribute,Values=V1,V2,Type=Equal`)
+    }
+  }
+  if (!fields.Key || !fields.Values) throw new UsageError(`--filter ${text}: Key= and Values= are needed`)
+  return { Key: fields.Key[0], Values: fields.Values, Type: (fields.Type?.[0] ?? 'Equal') as InventoryFilter['Type'] }
+}
+
+async function count(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { then: { type: 'string' }, filter: { type: 'string', multiple: true } }, 1)
+  const by = positionals[0]
+  if (!by) throw new UsageError('give the TYPE.ATTRIBUTE to count instances by')
+  // multiple: parseArgs gives every --filter, in order.
+  const filters = ((values.filter ?? []) as string[]).map(parseFilter)
+  const ssm = client(values)
+  const answer = await ssm.send(new GetInventoryCommand({
+    Filters: filters.length > 0 ? filters : undefined,
+    Aggregators: [{ Expression: by, Aggregators: values.then ? [{ Expression: values.then }] : undefined }],
+  }))
+  // One entity without an Id, its rows under the expression's type: the values by attribute, and Count.
+  const expressions = values.then ? [by, values.then] : [by]
+  const rows = Object.values(answer.Entities?.[0]?.Data ?? {}).flatMap((item) => item.Content ?? []).map((row) => {
+    const keys = Object.keys(row).filter((key) => key !== 'Count')
+    return { values: expressions.map((_, i) => row[keys[i]] ?? ''), instances: Number(row.Count ?? 0) }
+  })
+  if (values.json) print(JSON.stringify(rows.map((row) => ({ ...Object.fromEntries(expressions.map((e, i) => [e, row.values[i]])), Instances: row.instances })), null, 2))
+  else print(table([...expressions, 'INSTANCES'], rows.map((row) => [...row.values, String(row.instances)])))
   return 0
 }
 

@@ -35,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       return migrate(rest)
     case 'types':
     case 'instances':
+    case 'count':
     case 'deletions':
     case 'delete':
     case 'import':

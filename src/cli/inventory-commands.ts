@@ -134,7 +134,7 @@ async function instances(argv: string[]): Promise<number> {
  * `Key=K,Values=V1,V2,Type=T` (the words after Values= that hold no `=` are more values; Type
  * defaults to Equal). The service checks the key, the operator and the values.
  */
-export function parseFilter(text: string): InventoryFilter {
+function parseFilter(text: string): InventoryFilter {
   if (text.trimStart().startsWith('{')) {
     let value: unknown
     try {

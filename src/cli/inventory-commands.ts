@@ -61,7 +61,8 @@ function client(values: { 'endpoint-url'?: string; region?: string; profile?: st
 }
 
 function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  // Reduced, not spread into Math.max: a fleet's rows can outnumber the arguments a call takes (~125,000 here).
+  const widths = headers.map((h, i) => rows.reduce((widest, r) => Math.max(widest, (r[i] ?? '').length), h.length))
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
   return [line(headers), ...rows.map(line)].join('\n')
 }

@@ -19,6 +19,19 @@ function typeRecord(typeName: string, version: string, hiddenUpToSeq = 0): TypeR
   return { typeName, version, attributes: [{ Name: 'Name', DataType: 'string' }], state: 'active', hiddenUpToSeq }
 }
 
+/**
+ * Puts an instance's items given as entries per type (version 1.0), creating each type at its
+ * first item with `attributes`; `details` become the instance record's.
+ */
+async function putEntries(store: Store, p: Partition, instanceId: string, items: Record<string, Record<string, string>[]>, attributes: string[], details?: Record<string, string>): Promise<void> {
+  const names = Object.keys(items)
+  await store.putInventory(p, instanceId, names, (ctx) => ({
+    types: names.filter((name) => !ctx.types.get(name)).map((typeName) => ({ typeName, version: '1.0', attributes: attributes.map((Name) => ({ Name, DataType: 'string' })), state: 'active', hiddenUpToSeq: 0 })),
+    items: names.map((typeName) => ({ instanceId, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify(items[typeName]), entryCount: items[typeName].length })),
+    subTypes: [], instance: { status: 'Active', details },
+  }), 1)
+}
+
 async function put(store: Store, p: Partition, instanceId: string, item: NewItem): Promise<void> {
   await store.putInventory(p, instanceId, [item.typeName], (ctx) => {
     const stored = ctx.types.get(item.typeName)
@@ -359,13 +372,9 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     describe('empty values and prefixes', () => {
       const EMPTY = { account: '888888888888', region: 'eu-west-1' }
       before(async () => {
-        for (const [n, entry] of [{ V: '' }, { V: 'x' }, { W: 'y' }].entries()) {
+        for (const [n, entry] of ([{ V: '' }, { V: 'x' }, { W: 'y' }] as Record<string, string>[]).entries()) {
           const id = `i-00000000000000e0${n}`
-          await store.putInventory(EMPTY, id, ['Custom:E'], (ctx) => ({
-            types: ctx.types.get('Custom:E') ? [] : [{ typeName: 'Custom:E', version: '1.0', attributes: [{ Name: 'V', DataType: 'string' }, { Name: 'W', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
-            items: [{ instanceId: id, typeName: 'Custom:E', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([entry]), entryCount: 1 }],
-            subTypes: [], instance: { status: 'Active' },
-          }), 1)
+          await putEntries(store, EMPTY, id, { 'Custom:E': [entry] }, ['V', 'W'])
         }
       })
       const matching = async (operator: string, values: string[]) =>
@@ -395,12 +404,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       const expected = ids.flatMap((id, n) => typesOf(n).map((typeName) => `${id.slice(-3)} ${typeName}`))
       before(async () => {
         for (const [n, id] of ids.entries()) {
-          const names = typesOf(n)
-          await store.putInventory(MANY, id, names, (ctx) => ({
-            types: names.filter((name) => !ctx.types.get(name)).map((typeName) => ({ typeName, version: '1.0', attributes: [{ Name: 'N', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 })),
-            items: names.map((typeName) => ({ instanceId: id, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([{ N: `${id}/${typeName}` }]), entryCount: 1 })),
-            subTypes: [], instance: { status: 'Active' },
-          }), 1)
+          await putEntries(store, MANY, id, Object.fromEntries(typesOf(n).map((typeName) => [typeName, [{ N: `${id}/${typeName}` }]])), ['N'])
         }
       })
 
@@ -426,14 +430,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         ['i-00000000000000d03', { 'Custom:D1': [{ A: 'x' }] }, 'W'],
       ]
       before(async () => {
-        for (const [id, items, platform] of fleet) {
-          const names = Object.keys(items)
-          await store.putInventory(DUP, id, names, (ctx) => ({
-            types: names.filter((name) => !ctx.types.get(name)).map((typeName) => ({ typeName, version: '1.0', attributes: ['A', 'B', 'C'].map((Name) => ({ Name, DataType: 'string' })), state: 'active', hiddenUpToSeq: 0 })),
-            items: names.map((typeName) => ({ instanceId: id, typeName, schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify(items[typeName]), entryCount: items[typeName].length })),
-            subTypes: [], instance: { status: 'Active', details: { Platform: platform } },
-          }), 1)
-        }
+        for (const [id, items, platform] of fleet) await putEntries(store, DUP, id, items, ['A', 'B', 'C'], { Platform: platform })
       })
       const entry = (typeName: string, attribute: string) => ({ source: 'item' as const, typeName, attribute })
       const counts = async (keys: any[], limit?: number) =>
@@ -465,11 +462,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       before(async () => {
         for (const [n, entry] of entries.entries()) {
           const id = `i-00000000000000x0${n}`
-          await store.putInventory(ESC, id, ['Custom:Esc'], (ctx) => ({
-            types: ctx.types.get('Custom:Esc') ? [] : [{ typeName: 'Custom:Esc', version: '1.0', attributes: ['V', 'W', 'K"q'].map((Name) => ({ Name, DataType: 'string' })), state: 'active', hiddenUpToSeq: 0 }],
-            items: [{ instanceId: id, typeName: 'Custom:Esc', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([entry]), entryCount: 1 }],
-            subTypes: [], instance: { status: 'Active' },
-          }), 1)
+          await putEntries(store, ESC, id, { 'Custom:Esc': [entry] }, ['V', 'W', 'K"q'])
         }
       })
       const matching = async (attribute: string, operator: string, values: string[]) => {
@@ -514,11 +507,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       before(async () => {
         for (const [n, value] of values.entries()) {
           const id = `i-00000000000000u0${n}`
-          await store.putInventory(NUM, id, ['Custom:Num'], (ctx) => ({
-            types: ctx.types.get('Custom:Num') ? [] : [{ typeName: 'Custom:Num', version: '1.0', attributes: [{ Name: 'Size', DataType: 'string' }], state: 'active', hiddenUpToSeq: 0 }],
-            items: [{ instanceId: id, typeName: 'Custom:Num', schemaVersion: '1.0', captureTime: '2026-01-01T00:00:00Z', contentJson: JSON.stringify([{ Size: value }]), entryCount: 1 }],
-            subTypes: [], instance: { status: 'Active' },
-          }), 1)
+          await putEntries(store, NUM, id, { 'Custom:Num': [{ Size: value }] }, ['Size'])
         }
       })
       const matching = async (operator: 'LessThan' | 'GreaterThan', value: string) =>

@@ -4,12 +4,14 @@
  *
  *  1. trivial-operation rate: GetInventorySchema on an empty store vs a bare node:http server
  *     that does JSON.parse and a small JSON reply (same load generator, same concurrency);
- *  2. PutInventory ingest (2,000 instances x 100 entries) vs raw better-sqlite3 inserts of the
- *     same documents, one transaction per document as each put is;
+ *  2. PutInventory ingest (2,000 instances x 100 entries, median of 5 runs after a warm-up
+ *     that brings the server to its steady rate, its cold rate shown apart) vs raw
+ *     better-sqlite3 inserts of the same documents, one transaction per document as each put is;
  *  3. deletion of 1,000,000 entries (10,000 instances x 100) vs a raw better-sqlite3 delete of
  *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during three
  *     such deletions (their calls pooled) vs idle; the server's peak RSS during the deletion.
- *  7. PostgreSQL: ingest and deletion with one and two nodes beside raw pg writes (medians of 3);
+ *  7. PostgreSQL: ingest and deletion with one and two nodes beside raw pg writes (medians of 5
+ *     and 3), after the same warm-up as in 2;
  *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
  *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
  *  5. SigV4 verification: the trivial-operation rate with verification on beside off;
@@ -172,6 +174,26 @@ async function ingest(url: string, typeName: string, instances: number, entries:
   return blast(url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(firstInstance + n - 1)}","Items":${items}}`, instances)
 }
 
+/**
+ * Puts a server takes before an ingest section's timed runs (2 and 7), and how many of the
+ * first are timed and shown apart. A server's rate climbs over its first few thousand puts
+ * while V8 compiles its code: measured 2026-12-01 in runs of 2,000 puts from start, SQLite
+ * ~205,000, ~367,000, ~391,000, then ~440,000-500,000 entries/s; PostgreSQL ~100,000,
+ * ~140,000, then ~160,000-200,000, the main thread's CPU per put falling by half. The runs
+ * measure the steady rate; the cold one is printed beside it, as section 4 prints its first
+ * pages. Each raw baseline writes as many documents before its runs.
+ */
+const WARM_UP_PUTS = 5000
+const COLD_PUTS = 2000
+const INGEST_RUNS = 5
+
+/** Warms a server up (see WARM_UP_PUTS); resolves with the rate of its first COLD_PUTS, in entries/s. */
+async function warmUp(url: string, entries: number, firstInstance: number): Promise<number> {
+  const cold = (COLD_PUTS * entries) / (await ingest(url, 'Custom:Warmup', COLD_PUTS, entries, firstInstance))
+  await ingest(url, 'Custom:Warmup', WARM_UP_PUTS - COLD_PUTS, entries, firstInstance + COLD_PUTS)
+  return cold
+}
+
 function rawDatabase(path: string): Database.Database {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
@@ -308,20 +330,21 @@ async function benchIngest(): Promise<void> {
   const server = await startServerProcess()
   const rawDir = tempDataDir()
   try {
-    // Both sides warm up (JIT, caches, file growth) on other rows first, then run three
-    // times (a new type each time, as a fresh load would be); the medians are compared.
-    const runs = 3
-    await ingest(server.url, 'Custom:Warmup', 500, entries, 100_000)
+    // Both sides warm up (JIT, caches, file growth) on other rows first (see WARM_UP_PUTS),
+    // then run INGEST_RUNS times (a new type each time, as a fresh load would be); the
+    // medians are compared.
+    const cold = await warmUp(server.url, entries, 100_000)
     const ours: number[] = []
-    for (let run = 1; run <= runs; run++) ours.push((instances * entries) / (await ingest(server.url, `Custom:Bench${run}`, instances, entries)))
+    for (let run = 1; run <= INGEST_RUNS; run++) ours.push((instances * entries) / (await ingest(server.url, `Custom:Bench${run}`, instances, entries)))
     const db = rawDatabase(join(rawDir, 'raw.sqlite'))
-    rawIngest(db, 500, entries, 100_000)
+    rawIngest(db, WARM_UP_PUTS, entries, 100_000)
     const raw: number[] = []
-    for (let run = 1; run <= runs; run++) raw.push((instances * entries) / rawIngest(db, instances, entries, run * 10_000))
+    for (let run = 1; run <= INGEST_RUNS; run++) raw.push((instances * entries) / rawIngest(db, instances, entries, run * 10_000))
     db.close()
     const list = (xs: number[]) => xs.map((x) => fmt(x)).join(', ')
-    console.log(`2. PutInventory ingest, ${fmt(instances)} instances x ${entries} entries of one custom type (16 keep-alive connections, median of ${runs} runs)`)
+    console.log(`2. PutInventory ingest, ${fmt(instances)} instances x ${entries} entries of one custom type (16 keep-alive connections, median of ${INGEST_RUNS} runs after ${fmt(WARM_UP_PUTS)} warm-up puts)`)
     console.log(`   ssm-inventory ${fmt(median(ours))} entries/s (${list(ours)}) | raw better-sqlite3 insert ${fmt(median(raw))} entries/s (${list(raw)}) | ratio ${fmt(median(ours) / median(raw), 2)} (target >= 0.5)`)
+    console.log(`     the server's first ${fmt(COLD_PUTS)} puts after start (V8 still compiling its code): ${fmt(cold)} entries/s (ratio ${fmt(cold / median(raw), 2)})`)
   } finally {
     await server.stop()
     removeDir(server.dataDir)
@@ -741,15 +764,14 @@ async function benchPostgres(): Promise<void> {
       }
       return (performance.now() - started) / 1000
     }
-    // Warm-up: JIT, connections, planner statistics and file growth on both sides.
-    await ingest(a.url, 'Custom:PgWarmup', 300, entries, 5_000_000)
-    await ingest(b.url, 'Custom:PgWarmup', 300, entries, 6_000_000)
-    await rawInsert(7_000_000, 300, 'Custom:RawWarmup')
+    // Warm-up (see WARM_UP_PUTS): JIT, connections, planner statistics and file growth on both sides.
+    const coldRates = [await warmUp(a.url, entries, 5_000_000), await warmUp(b.url, entries, 6_000_000)]
+    await rawInsert(7_000_000, WARM_UP_PUTS, 'Custom:RawWarmup')
 
     const oneNode: number[] = []
     const twoNodes: number[] = []
     const raw: number[] = []
-    for (let run = 0; run < runs; run++) {
+    for (let run = 0; run < INGEST_RUNS; run++) {
       const base = 1_000_000 * (run + 1)
       raw.push((instances * entries) / (await rawInsert(base, instances, `Custom:Raw${run}`)))
       oneNode.push((instances * entries) / (await ingest(a.url, `Custom:PgOne${run}`, instances, entries, base)))
@@ -777,8 +799,9 @@ async function benchPostgres(): Promise<void> {
     const list = (xs: number[]) => xs.map((x) => fmt(x)).join(', ')
     const rates = (seconds: number[]) => seconds.map((s) => deleted / s)
 
-    console.log(`7. PostgreSQL (${new URL(TEST_DATABASE_URL).host}), ${fmt(instances)} instances x ${entries} entries ingested, ${fmt(deleted)} entries deleted (medians of ${runs} runs)`)
+    console.log(`7. PostgreSQL (${new URL(TEST_DATABASE_URL).host}), ${fmt(instances)} instances x ${entries} entries ingested (medians of ${INGEST_RUNS} runs, after ${fmt(WARM_UP_PUTS)} warm-up puts per node), ${fmt(deleted)} entries deleted (medians of ${runs} runs)`)
     console.log(`   ingest: one node ${fmt(median(oneNode))} entries/s (${list(oneNode)}), two nodes ${fmt(median(twoNodes))} entries/s (${list(twoNodes)}) | raw pg multi-row INSERT (100 documents per statement) ${fmt(median(raw))} entries/s (${list(raw)}) | ratios ${fmt(median(oneNode) / median(raw), 2)} and ${fmt(median(twoNodes) / median(raw), 2)} (target >= 0.5)`)
+    console.log(`     each node's first ${fmt(COLD_PUTS)} puts after start (V8 still compiling its code): ${list(coldRates)} entries/s (ratios ${coldRates.map((r) => fmt(r / median(raw), 2)).join(' and ')})`)
     console.log(`   deletion (two nodes running, one holds the job): ${fmt(median(rates(deletions)))} entries/s (${list(rates(deletions))}) | raw pg batched DELETE (1,000 rows per statement) ${fmt(median(rates(rawDeletions)))} entries/s (${list(rates(rawDeletions))}) | ratio ${fmt(median(rawDeletions) / median(deletions), 2)} (target >= 0.5)`)
   } finally {
     await rawClient.end()

@@ -84,9 +84,23 @@ describe('GetInventory', () => {
     it('narrows Data to AWS:InstanceInformation with ResultAttributes and refuses other types as AWS does', async () => {
       const result = await query({ ResultAttributes: [{ TypeName: 'AWS:InstanceInformation' }], MaxResults: 2 })
       assert.deepEqual(result.Entities!.map((e) => Object.keys(e.Data!)), [['AWS:InstanceInformation'], ['AWS:InstanceInformation']])
-      await rejects(query({ ResultAttributes: [{ TypeName: 'AWS:Application' }] }), 'InvalidResultAttributeException',
-        /^Result type name AWS:Application is not supported\. Supported type names are: AWS:InstanceInformation/)
-      await rejects(query({ ResultAttributes: [{ TypeName: 'Custom:Disk' }] }), 'InvalidResultAttributeException')
+      // AWS's words, as users have reported them.
+      const refusal = (typeName: string) =>
+        `Result type name ${typeName} is not supported. Supported type names are: AWS:InstanceInformation, AWS:PatchSummary. Default result type name is AWS:InstanceInformation.`
+      for (const typeName of ['AWS:Application', 'AWS:InstanceDetailedInformation', 'Custom:Disk']) {
+        const error = await rejects(query({ ResultAttributes: [{ TypeName: typeName }] }), 'InvalidResultAttributeException')
+        assert.equal(error.message, refusal(typeName))
+      }
+    })
+
+    it('answers AWS:PatchSummary, which AWS also accepts, with the same entities and no patch data', async () => {
+      const filters = [{ Key: 'AWS:InstanceInformation.PlatformType', Values: ['Windows'], Type: 'Equal' as const }]
+      const first = await query({ ResultAttributes: [{ TypeName: 'AWS:PatchSummary' }], Filters: filters, MaxResults: 4 })
+      assert.deepEqual(first.Entities, idsOf(2, 4, 6, 8).map((Id) => ({ Id, Data: {} })))
+      // Paging and filters as for any page; the token belongs to this query.
+      const rest = await query({ ResultAttributes: [{ TypeName: 'AWS:PatchSummary' }], Filters: filters, MaxResults: 4, NextToken: first.NextToken })
+      assert.deepEqual(ids(rest.Entities), idsOf(10, 12))
+      await rejects(query({ ResultAttributes: [{ TypeName: 'AWS:InstanceInformation' }], Filters: filters, MaxResults: 4, NextToken: first.NextToken }), 'InvalidNextToken')
     })
   })
 

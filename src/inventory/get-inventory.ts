@@ -8,7 +8,7 @@
  *   unknown attribute or a value list the operator cannot take → InvalidFilter.
  * - Each entity's Data holds AWS:InstanceInformation (built from the instance record) and
  *   every visible item of the instance. ResultAttributes narrows Data to the one type it
- *   names; like the real service it accepts only AWS:InstanceInformation.
+ *   names; like the real service it accepts only AWS:InstanceInformation and AWS:PatchSummary.
  * - The NextToken carries the last instance id of the page: paging stays stable while
  *   other instances are written, and every instance present throughout is returned once.
  */
@@ -24,8 +24,14 @@ import { decodeNextToken, encodeNextToken, type TokenScope } from './next-token.
 import { DEFAULT_PAGE_SIZE } from './paging.js'
 import type { GetInventoryRequest, GetInventoryResult, InventoryResultEntity, InventoryResultItem } from './shapes.js'
 
-/** What ResultAttributes accepts; AWS also accepts AWS:PatchSummary, which this server does not keep. */
-const RESULT_TYPES = [INSTANCE_INFORMATION]
+/**
+ * Patch Manager's summary per instance. This server keeps no patch data (PutInventory refuses
+ * the type), so asked for it, each entity's Data is empty: what an instance with no patch
+ * summary has.
+ */
+const PATCH_SUMMARY = 'AWS:PatchSummary'
+/** What ResultAttributes accepts, in the order AWS's refusal lists them. */
+const RESULT_TYPES = [INSTANCE_INFORMATION, PATCH_SUMMARY]
 
 export async function getInventory(input: GetInventoryRequest, caller: Caller, deps: Deps): Promise<GetInventoryResult> {
   const { store } = deps
@@ -54,7 +60,9 @@ export async function getInventory(input: GetInventoryRequest, caller: Caller, d
     if (list) list.push(item)
     else byInstance.set(item.instanceId, [item])
   }
-  const result: GetInventoryResult = { Entities: page.instances.map((instance) => toEntity(instance, byInstance.get(instance.instanceId) ?? [])) }
+  const result: GetInventoryResult = {
+    Entities: page.instances.map((instance) => (resultType === PATCH_SUMMARY ? { Id: instance.instanceId, Data: {} } : toEntity(instance, byInstance.get(instance.instanceId) ?? []))),
+  }
   if (page.next !== undefined) result.NextToken = encodeNextToken(scope, page.next)
   return result
 }

@@ -127,6 +127,8 @@ export class SqliteInventoryQueries {
   private readonly nulInAttributeNames: Database.Statement
   private readonly listActiveTypeSeqs: Database.Statement
   private readonly listPageItems: Database.Statement
+  /** The same, of one type (ResultAttributes): the other items are passed over in the index, never read. */
+  private readonly listPageItemsOfType: Database.Statement
   private readonly currentSeq: Database.Statement
   private readonly hiddenSeq: Database.Statement
   private readonly countByVersion: Database.Statement
@@ -137,9 +139,11 @@ export class SqliteInventoryQueries {
     // Attribute names are stored as JSON text: a U+0000 in one is the escape \u0000 there.
     this.nulInAttributeNames = db.prepare(`SELECT 1 FROM types WHERE account = ? AND region = ? AND type_name = ? AND instr(attributes, '\\u0000') > 0`).pluck()
     this.listActiveTypeSeqs = db.prepare(`SELECT type_name, hidden_seq FROM types WHERE account = ? AND region = ? AND state = 'active'`).raw(true)
-    this.listPageItems = db.prepare(`
+    const pageItems = (ofType: string) => db.prepare(`
       SELECT instance_id, type_name, schema_version, capture_time, content_hash, content, context, seq FROM items
-      WHERE account = ? AND region = ? AND instance_id IN (SELECT value FROM json_each(?)) ORDER BY instance_id, type_name`).raw(true)
+      WHERE account = ? AND region = ? AND instance_id IN (SELECT value FROM json_each(?)) ${ofType} ORDER BY instance_id, type_name`).raw(true)
+    this.listPageItems = pageItems('')
+    this.listPageItemsOfType = pageItems('AND type_name = ?')
     this.currentSeq = db.prepare(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'`).pluck()
     this.hiddenSeq = db.prepare(`SELECT hidden_seq FROM types WHERE account = ? AND region = ? AND type_name = ?`).pluck()
     this.countByVersion = db.prepare(COUNT_BY_VERSION_SQL)
@@ -177,14 +181,15 @@ export class SqliteInventoryQueries {
       let firstLeftOut: string | undefined
       const ids = JSON.stringify(instances.map((i) => i.instanceId))
       // Row by row, so that the rows past the budget are never read.
-      for (const row of this.listPageItems.iterate(account, region, ids) as IterableIterator<PageItemRow>) {
+      const items = typeName === undefined ? this.listPageItems.iterate(account, region, ids) : this.listPageItemsOfType.iterate(account, region, ids, typeName)
+      for (const row of items as IterableIterator<PageItemRow>) {
         const [instanceId, itemType, schemaVersion, captureTime, contentHash, contentJson, context, seq] = row
         if (!budget.admits(instanceId)) {
           firstLeftOut = instanceId
           break
         }
         const hiddenUpTo = visibleAfter.get(itemType)
-        if (hiddenUpTo === undefined || seq <= hiddenUpTo || (typeName !== undefined && itemType !== typeName)) continue
+        if (hiddenUpTo === undefined || seq <= hiddenUpTo) continue
         documents.push({ instanceId, typeName: itemType, schemaVersion, captureTime, contentHash: contentHash ?? undefined, contentJson, context: context ? JSON.parse(context) : undefined })
         budget.add(instanceId, contentJson.length)
       }

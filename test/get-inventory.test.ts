@@ -101,6 +101,12 @@ describe('GetInventory', () => {
       const rest = await query({ ResultAttributes: [{ TypeName: 'AWS:PatchSummary' }], Filters: filters, MaxResults: 4, NextToken: first.NextToken })
       assert.deepEqual(ids(rest.Entities), idsOf(10, 12))
       await rejects(query({ ResultAttributes: [{ TypeName: 'AWS:InstanceInformation' }], Filters: filters, MaxResults: 4, NextToken: first.NextToken }), 'InvalidNextToken')
+      // As scripts ask AWS for one instance's patch summary through boto3.
+      const [one] = await boto3(server.url, [
+        { op: 'GetInventory', params: { Filters: [{ Key: 'AWS:InstanceInformation.InstanceId', Values: [instanceId(3)] }], ResultAttributes: [{ TypeName: 'AWS:PatchSummary' }] } },
+      ])
+      assert.ok(one.ok, JSON.stringify(one))
+      assert.deepEqual((one.result as any).Entities, [{ Id: instanceId(3), Data: {} }])
     })
   })
 

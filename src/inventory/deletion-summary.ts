@@ -11,10 +11,9 @@ export function toSummary(versions: VersionCount[]): InventoryDeletionSummary {
   }
 }
 
+/** AWS's words, as the user guide ("Deleting custom inventory") and the CLI's examples show them; the counts are in DeletionSummary. */
 export function statusMessage(deletion: DeletionRecord): string {
-  if (deletion.status === 'Complete') return 'Deletion is successful'
-  const done = deletion.totalCount - deletion.remainingCount
-  return `Deletion in progress: ${done} of ${deletion.totalCount} items deleted, ${deletion.remainingCount} remaining`
+  return deletion.status === 'Complete' ? 'Deletion is successful' : 'The Delete is in progress'
 }
 
 export function toStatusItem(deletion: DeletionRecord): InventoryDeletionStatusItem {

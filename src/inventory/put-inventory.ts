@@ -76,11 +76,26 @@ function checkItems(items: InventoryItem[], limits: InventoryLimits): CheckedIte
   return checked
 }
 
-/** The distinct attribute names of the entries, in first-seen order. */
+/**
+ * The distinct attribute names of the entries, in first-seen order. Entries mostly name the
+ * same attributes in the same order, so each name is first compared with the one found at its
+ * position before (a parsed key is an internalised string: the comparison is by reference);
+ * only a name that differs is looked up among those seen.
+ */
 function attributeNamesOf(content: Record<string, string>[]): string[] {
-  const names = new Set<string>()
-  for (const entry of content) for (const name in entry) names.add(name)
-  return [...names]
+  const names: string[] = []
+  const seen = new Set<string>()
+  for (const entry of content) {
+    let position = 0
+    for (const name in entry) {
+      if (names[position] !== name && !seen.has(name)) {
+        seen.add(name)
+        names.push(name)
+      }
+      position++
+    }
+  }
+  return names
 }
 
 function checkItem(item: InventoryItem, limits: InventoryLimits): CheckedItem & { size: number } {

@@ -9,6 +9,8 @@ export interface MemberRef {
   shape: string
   idempotencyToken?: boolean
   box?: boolean
+  /** The shape `shape` names, looked up once when the model loads (resolveReferences). */
+  readonly target: Shape
 }
 
 export interface Shape {
@@ -40,6 +42,28 @@ interface ServiceModel {
 }
 
 const service = model as unknown as ServiceModel
+
+/**
+ * Points every member reference at the shape it names. Validation follows references for
+ * each value of a request (a PutInventory of 100 entries follows ~300); a property read
+ * costs a fraction of looking a name up among the model's shapes each time. A reference to
+ * a shape the model lacks fails here, at load, rather than on the request that reaches it.
+ */
+function resolveReferences(shapes: Record<string, Shape>): void {
+  const resolve = (ref: MemberRef | undefined, from: string) => {
+    if (!ref) return
+    const target = shapes[ref.shape]
+    if (!target) throw new Error(`shape ${from} refers to ${ref.shape}, which is not in the service model`)
+    ;(ref as { target: Shape }).target = target
+  }
+  for (const [name, s] of Object.entries(shapes)) {
+    for (const ref of Object.values(s.members ?? {})) resolve(ref, name)
+    resolve(s.member, name)
+    resolve(s.key, name)
+    resolve(s.value, name)
+  }
+}
+resolveReferences(service.shapes)
 
 export const targetPrefix: string = service.metadata.targetPrefix
 

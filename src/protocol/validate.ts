@@ -79,7 +79,7 @@ function checkStructure(shapeName: string, s: Shape, value: Record<string, unkno
 }
 
 function checkValue(ref: MemberRef, value: unknown, path: Path, walk: Walk, memberKey?: string): unknown {
-  const s = shape(ref.shape)
+  const s = ref.target
   switch (s.type) {
     case 'structure':
       if (!isPlainObject(value)) throw typeMismatch(path, 'an object', value)
@@ -123,8 +123,10 @@ function checkValue(ref: MemberRef, value: unknown, path: Path, walk: Walk, memb
 }
 
 function checkMap(s: Shape, value: Record<string, unknown>, path: Path, walk: Walk): void {
-  const keyShape = shape(s.key!.shape)
-  const valueShape = shape(s.value!.shape)
+  const keyShape = s.key!.target
+  const valueShape = s.value!.target
+  const keyMeets = meets(keyShape)
+  const valueMeets = meets(valueShape)
   // Content maps are most of a PutInventory body: check cheaply, explain only failures.
   let size = 0
   let keysFail = false
@@ -133,8 +135,8 @@ function checkMap(s: Shape, value: Record<string, unknown>, path: Path, walk: Wa
     size++
     const entryValue = value[key]
     if (typeof entryValue !== 'string') throw typeMismatch(() => `${path()}.${key}`, 'a string', entryValue)
-    if (!satisfies(keyShape, key)) keysFail = true
-    if (!satisfies(valueShape, entryValue)) valuesFail = true
+    if (!keyMeets(key)) keysFail = true
+    if (!valueMeets(entryValue)) valuesFail = true
   }
   checkSize(s, size, value, path, walk)
   if (keysFail) {
@@ -148,7 +150,7 @@ function checkMap(s: Shape, value: Record<string, unknown>, path: Path, walk: Wa
 }
 
 function checkString(s: Shape, value: string, path: Path, walk: Walk, memberKey?: string): void {
-  if (satisfies(s, value)) return
+  if (meets(s)(value)) return
   if (s.enum && !s.enum.includes(value)) {
     const override = memberKey ? walk.overrides[memberKey] : undefined
     if (override) throw override(value)
@@ -158,12 +160,29 @@ function checkString(s: Shape, value: string, path: Path, walk: Walk, memberKey?
   }
 }
 
-/** Whether a string meets its shape's constraints (stringFailures says how it does not). */
-function satisfies(s: Shape, value: string): boolean {
-  return (s.min === undefined || value.length >= s.min)
-    && (s.max === undefined || value.length <= s.max)
-    && (s.pattern === undefined || fullMatch(s.pattern).test(value))
-    && (s.enum === undefined || s.enum.includes(value))
+/** Whether a string meets a shape's constraints (stringFailures says how it does not). */
+type StringCheck = (value: string) => boolean
+
+/**
+ * Each string shape's check, built once: its bounds held as constants of a small function
+ * instead of read from the model's objects (which differ in which constraints they carry) for
+ * every value of every request.
+ */
+const stringChecks = new Map<Shape, StringCheck>()
+
+function meets(s: Shape): StringCheck {
+  let check = stringChecks.get(s)
+  if (!check) stringChecks.set(s, (check = buildStringCheck(s)))
+  return check
+}
+
+function buildStringCheck(s: Shape): StringCheck {
+  const min = s.min ?? 0
+  const max = s.max ?? Infinity
+  const re = s.pattern === undefined ? undefined : fullMatch(s.pattern)
+  const allowed = s.enum === undefined ? undefined : new Set(s.enum)
+  if (!re && !allowed) return (value) => value.length >= min && value.length <= max
+  return (value) => value.length >= min && value.length <= max && (re === undefined || re.test(value)) && (allowed === undefined || allowed.has(value))
 }
 
 function stringFailures(s: Shape, value: string): string[] {

@@ -121,6 +121,13 @@ describe('AWS JSON 1.1 protocol', () => {
     assert.match(operator.json.message, /Value 'Like' at 'filters\.1\.member\.type' failed to satisfy constraint: Member must satisfy enum value set: \[Equal, NotEqual, BeginWith, LessThan, GreaterThan, Exists\]/)
     const token = await rawCall(server.url, 'AmazonSSM.DescribeInventoryDeletions', { DeletionId: 'not-a-uuid' })
     assert.match(token.json.message, /at 'deletionId' failed to satisfy constraint: Member must satisfy regular expression pattern/)
+    // Content maps: keys of 1-64 characters, values of up to 4096, both bounds inclusive.
+    const entry = (key: string, value: string) => ({ InstanceId: instanceId(7), Items: [{ TypeName: 'Custom:Bounds', SchemaVersion: '1.0', CaptureTime: '2026-01-01T00:00:00Z', Content: [{ [key]: value }] }] })
+    assert.equal((await rawCall(server.url, 'AmazonSSM.PutInventory', entry('k'.repeat(64), 'v'.repeat(4096)))).status, 200)
+    const longValue = await rawCall(server.url, 'AmazonSSM.PutInventory', entry('k', 'v'.repeat(4097)))
+    assert.match(longValue.json.message, /^1 validation error detected: .* at 'items\.1\.member\.content\.1\.member' failed to satisfy constraint: Map value must satisfy constraint: \[Member must have length less than or equal to 4096\]$/)
+    const emptyKey = await rawCall(server.url, 'AmazonSSM.PutInventory', entry('', 'v'))
+    assert.match(emptyKey.json.message, /Map keys must satisfy constraint: \[Member must have length greater than or equal to 1\]/)
   })
 
   it('ignores members the model does not know, as AWS does', async () => {

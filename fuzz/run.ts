@@ -1,14 +1,17 @@
 /**
- * `npm run fuzz -- [--count N] [--seed S] [--crash-rounds R]`: starts a server on a fresh
- * data directory, runs the fuzz harness against it, then the crash harness (R kill points,
- * default 20), and prints what was tried and found. Exits 1 on any finding.
+ * `npm run fuzz -- [--count N] [--seed S] [--crash-rounds R] [--nodes K] [--consistency-seconds T]`:
+ * starts a server on a fresh data directory, runs the fuzz harness against it, then the crash
+ * harness (R kill points, default 20), then the consistency harness (K nodes on one store,
+ * default 2, writing and deleting for T seconds, default 20, a node killed now and then), and
+ * prints what was tried and found. Exits 1 on any finding.
  */
 import { parseArgs } from 'node:util'
-import { removeDir, startServerProcess, tempDataDir } from '../test/support/server-process.js'
+import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '../test/support/server-process.js'
+import { CONSISTENCY_NODE_ARGS, runConsistency } from './consistency.js'
 import { runCrashHarness } from './crash.js'
 import { runFuzz } from './harness.js'
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '5000' }, seed: { type: 'string' }, 'crash-rounds': { type: 'string', default: '20' } } })
+const { values } = parseArgs({ options: { count: { type: 'string', default: '5000' }, seed: { type: 'string' }, 'crash-rounds': { type: 'string', default: '20' }, nodes: { type: 'string', default: '2' }, 'consistency-seconds': { type: 'string', default: '20' } } })
 const count = Number(values.count)
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed)
 const maxBodyBytes = 1024 * 1024
@@ -41,6 +44,33 @@ if (rounds > 0) {
     console.log(`${crash.findings.length} findings`)
     for (const finding of crash.findings.slice(0, 50)) console.log(`  - ${finding}`)
     if (crash.findings.length > 0) process.exitCode = 1
+  } finally {
+    removeDir(dataDir)
+  }
+}
+
+const consistencySeconds = Number(values['consistency-seconds'])
+if (consistencySeconds > 0) {
+  // Every node on one store: one SQLite file, or (SSM_INVENTORY_TEST_STORE=postgres) one schema.
+  const dataDir = tempDataDir()
+  try {
+    const nodes = Number(values.nodes)
+    console.log(`\nconsistency harness: ${nodes} nodes on one store for ${consistencySeconds} s, a node killed now and then, seed ${seed}`)
+    const started: ServerProcess[] = []
+    const report = await runConsistency({
+      startNode: async () => {
+        const node = await startServerProcess({ dataDir, args: CONSISTENCY_NODE_ARGS })
+        started.push(node)
+        return node
+      },
+      nodes, seconds: consistencySeconds, seed, kills: true, log: (line) => console.log(line),
+    })
+    if (started.some((node) => /unexpected error/.test(node.output()))) report.findings.push('a node logged an unexpected error')
+    const { data, DisableSchema, DeleteSchema } = report.deletions
+    console.log(`${report.acknowledgedPuts} acknowledged puts, ${report.uncertainPuts} cut off by kills; deletions: ${data} data only, ${DisableSchema} DisableSchema, ${DeleteSchema} DeleteSchema (${report.deletionsRetried} asked again after a kill; ${report.partialDeletions} counted part of the instances, ${report.mixedVersionDeletions} several versions); ${report.versionRaises} version raises, ${report.kills} kills, ${report.instancesChecked} instance checks`)
+    console.log(`${report.findings.length} findings`)
+    for (const finding of report.findings.slice(0, 50)) console.log(`  - ${finding}`)
+    if (report.findings.length > 0) process.exitCode = 1
   } finally {
     removeDir(dataDir)
   }

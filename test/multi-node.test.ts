@@ -5,7 +5,9 @@
  * lease expires. A node
  * limited to one connection (--database-pool-size 1) still serves everything at once. Nodes
  * that verify signatures, behind a round-robin proxy, accept what clients signed for the
- * proxy's address as long as the Host header reaches them unchanged.
+ * proxy's address as long as the Host header reaches them unchanged. Two nodes writing and
+ * deleting one type at once, one of them killed now and then, keep every count exact
+ * (fuzz/consistency.ts).
  */
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
@@ -22,6 +24,7 @@ import {
   PutInventoryCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm'
+import { CONSISTENCY_NODE_ARGS, runConsistency } from '../fuzz/consistency.js'
 import { instanceId, sdkClient } from './support/clients.js'
 import { sample } from './support/metrics.js'
 import { dropSchema, freshSchemaName, schemaUrl, withPostgres } from './support/postgres.js'
@@ -303,5 +306,37 @@ describe('verifying nodes behind a load balancer', () => {
     } finally {
       await balancer.close()
     }
+  })
+})
+
+for (const store of ['PostgreSQL', 'SQLite'] as const) describe(`two nodes on one ${store} database, writing and deleting one type at once, one killed now and then`, () => {
+  const schema = freshSchemaName()
+  const sharedDataDir = tempDataDir()
+  const started: ServerProcess[] = []
+  after(async () => {
+    for (const node of started) if (node.child.exitCode === null && node.child.signalCode === null) await node.kill()
+    for (const node of started) removeDir(node.dataDir)
+    removeDir(sharedDataDir)
+    if (store === 'PostgreSQL') await dropSchema(schema)
+  })
+
+  it('counts every deletion exactly, finishes it, and reads what the last acknowledged puts wrote', async () => {
+    // fuzz/consistency.ts: see there what the model allows and what is checked.
+    const startNode = async () => {
+      const node = await startServerProcess(store === 'PostgreSQL'
+        ? { args: ['--database-url', schemaUrl(schema), ...CONSISTENCY_NODE_ARGS] }
+        : { dataDir: sharedDataDir, args: CONSISTENCY_NODE_ARGS })
+      started.push(node)
+      return node
+    }
+    const report = await runConsistency({ startNode, nodes: 2, seconds: 12, seed: store === 'PostgreSQL' ? 20261201 : 20261202, kills: true })
+    assert.deepEqual(report.findings, [])
+    // What the run went through, so that a run that tried little does not pass for one that checked much.
+    assert.ok(report.acknowledgedPuts > 1000, `${report.acknowledgedPuts} puts acknowledged`)
+    assert.ok(report.kills >= 3, `${report.kills} kills`)
+    const deletions = report.deletions.data + report.deletions.DisableSchema + report.deletions.DeleteSchema
+    assert.ok(deletions >= 10 && report.partialDeletions >= 3 && report.mixedVersionDeletions >= 1, JSON.stringify(report))
+    assert.equal(report.instancesChecked, 48)
+    for (const node of started) assert.doesNotMatch(node.output(), /unexpected error/)
   })
 })

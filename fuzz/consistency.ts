@@ -7,6 +7,9 @@
  * yet, on any node, so the exact counts depend on the store releasing those items correctly
  * across nodes and across a takeover of the deletion's lease.
  *
+ * Every put also writes an item of a second type, never deleted, with the same marker: a
+ * deletion must leave it alone, and a put is never half stored.
+ *
  * The model knows, per instance, what a read may return: the item of the last acknowledged
  * put, or, after a kill cut a put off, either that or the item of the cut put. Checked:
  * - every DeleteInventory answer counts, per schema version, exactly the items visible when
@@ -53,6 +56,8 @@ export interface ConsistencyReport {
 export const CONSISTENCY_NODE_ARGS = ['--deletion-lease-ms', '1000', '--deletion-poll-ms', '100', '--deletion-batch-size', '4', '--deletion-pause-ms', '15']
 
 const TYPE_NAME = 'Custom:Consistency'
+/** Written by every put beside TYPE_NAME, never deleted. */
+const BYSTANDER = 'Custom:Bystander'
 const CAPTURE = '2026-01-01T00:00:00Z'
 const INSTANCES = 48
 const WRITERS = 6
@@ -115,7 +120,12 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
   }
 
   const model = new Map<number, Possible[]>()
-  for (let n = 1; n <= INSTANCES; n++) model.set(n, [null])
+  /** Per instance, the markers its BYSTANDER item may hold (0: none yet). */
+  const bystanders = new Map<number, number[]>()
+  for (let n = 1; n <= INSTANCES; n++) {
+    model.set(n, [null])
+    bystanders.set(n, [0])
+  }
   let major = 1
   let minor = 0
   const version = () => `${major}.${minor}`
@@ -146,14 +156,19 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       try {
         const answer = await call(node, 'PutInventory', {
           InstanceId: instanceId(n),
-          Items: [{ TypeName: TYPE_NAME, SchemaVersion: written.version, CaptureTime: CAPTURE, Content: Array.from({ length: rows }, (_, row) => ({ Marker: String(written.marker), Row: String(row) })) }],
+          Items: [
+            { TypeName: TYPE_NAME, SchemaVersion: written.version, CaptureTime: CAPTURE, Content: Array.from({ length: rows }, (_, row) => ({ Marker: String(written.marker), Row: String(row) })) },
+            { TypeName: BYSTANDER, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: [{ Marker: String(written.marker) }] },
+          ],
         })
         if (answer.status === 200) {
           model.set(n, [written])
+          bystanders.set(n, [written.marker])
           report.acknowledgedPuts++
         } else if (answer.status >= 500 && !node.up) {
           // Answered while the node was going down: the put may still have been written.
           model.set(n, [...model.get(n)!, written])
+          bystanders.set(n, [...bystanders.get(n)!, written.marker])
           report.uncertainPuts++
         } else {
           report.findings.push(`a put of ${instanceId(n)} at version ${written.version} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
@@ -162,6 +177,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         if (error instanceof NoAnswer && node.up) report.findings.push(`a put of ${instanceId(n)}: ${error.message}`)
         if (!(error instanceof NotDelivered)) {
           model.set(n, [...model.get(n)!, written])
+          bystanders.set(n, [...bystanders.get(n)!, written.marker])
           report.uncertainPuts++
         }
       } finally {
@@ -325,7 +341,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
   try {
     const live = nodes.filter((node) => node.up)
     await checkDeletions(live, started, report)
-    await checkItems(live, model, report)
+    await checkItems(live, model, bystanders, report)
   } finally {
     for (const node of nodes) {
       node.agent.destroy()
@@ -383,7 +399,7 @@ async function checkDeletions(nodes: LiveNode[], started: { id: string; option: 
 }
 
 /** Every node reads every instance as the model allows; GetInventory shows the type where an item is. */
-async function checkItems(nodes: LiveNode[], model: Map<number, Possible[]>, report: ConsistencyReport): Promise<void> {
+async function checkItems(nodes: LiveNode[], model: Map<number, Possible[]>, bystanders: Map<number, number[]>, report: ConsistencyReport): Promise<void> {
   const seen = new Map<number, Possible>()
   for (const [n, possible] of model) {
     const read: Possible[] = []
@@ -401,6 +417,10 @@ async function checkItems(nodes: LiveNode[], model: Map<number, Possible[]>, rep
         continue
       }
       read.push(item)
+      const other = await call(node, 'ListInventoryEntries', { InstanceId: instanceId(n), TypeName: BYSTANDER, MaxResults: 50 })
+      const otherMarker = Number(other.json?.Entries?.[0]?.Marker ?? 0)
+      if (!bystanders.get(n)!.includes(otherMarker)) report.findings.push(`${instanceId(n)} reads ${BYSTANDER} marker ${otherMarker} on ${node.server.url}; the model allows ${bystanders.get(n)!.join(' or ')}`)
+      if (item !== null && item.marker !== otherMarker) report.findings.push(`${instanceId(n)}: half a put on ${node.server.url}: ${TYPE_NAME} holds marker ${item.marker}, ${BYSTANDER} ${otherMarker}`)
       const allowed = possible.some((p) => (p === null ? item === null : item !== null && p.marker === item.marker && p.version === item.version))
       if (!allowed) report.findings.push(`${instanceId(n)} reads ${JSON.stringify(item)} on ${node.server.url}; the model allows ${JSON.stringify(possible)}`)
     }

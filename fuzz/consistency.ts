@@ -17,7 +17,11 @@
  * - every deletion ends Complete with those counts and nothing remaining;
  * - DescribeInventoryDeletions lists exactly the deletions started, newest first;
  * - every node reads every instance as the model says (ListInventoryEntries), and GetInventory
- *   shows the type for exactly those instances.
+ *   shows the type for exactly those instances;
+ * - while all this runs, readers on every node never see an item the model rules out at the
+ *   time: a read may see what was there when it began, what a put under way or begun meanwhile
+ *   wrote, and nothing only while a deletion may have started; never an item whose deletion
+ *   had answered, nor an older one than the last acknowledged put's.
  */
 import { randomUUID } from 'node:crypto'
 import { Agent, request } from 'node:http'
@@ -48,6 +52,8 @@ export interface ConsistencyReport {
   mixedVersionDeletions: number
   versionRaises: number
   kills: number
+  /** Reads (ListInventoryEntries, GetInventory) checked while writers and deletions ran. */
+  concurrentReads: number
   instancesChecked: number
   findings: string[]
 }
@@ -61,6 +67,7 @@ const BYSTANDER = 'Custom:Bystander'
 const CAPTURE = '2026-01-01T00:00:00Z'
 const INSTANCES = 48
 const WRITERS = 6
+const READERS = 2
 const instanceId = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
 
 /** What an instance's item may be: null for none. */
@@ -108,7 +115,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function runConsistency(options: ConsistencyOptions): Promise<ConsistencyReport> {
   const report: ConsistencyReport = {
-    acknowledgedPuts: 0, uncertainPuts: 0, deletions: { data: 0, DisableSchema: 0, DeleteSchema: 0 }, deletionsRetried: 0, partialDeletions: 0, mixedVersionDeletions: 0, versionRaises: 0, kills: 0, instancesChecked: 0, findings: [],
+    acknowledgedPuts: 0, uncertainPuts: 0, deletions: { data: 0, DisableSchema: 0, DeleteSchema: 0 }, deletionsRetried: 0, partialDeletions: 0, mixedVersionDeletions: 0, versionRaises: 0, kills: 0, concurrentReads: 0, instancesChecked: 0, findings: [],
   }
   const log = options.log ?? (() => {})
   const random = rng(options.seed)
@@ -130,6 +137,15 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
   let minor = 0
   const version = () => `${major}.${minor}`
   let nextMarker = 1
+  /** Per instance, every put begun, in order; and the one under way, if any. */
+  const begun = new Map<number, Possible[]>()
+  const underWay = new Map<number, Possible>()
+  for (let n = 1; n <= INSTANCES; n++) begun.set(n, [])
+  /** DeleteInventory calls begun, and whether one is under way (its data may be gone already). */
+  /** Instances with an acknowledged put: every node knows them from then on. */
+  const acknowledged = new Set<number>()
+  let deletionCalls = 0
+  let deleting = false
   /** Deletions started, oldest first, with the counts their start gave. */
   const started: { id: string; option: string; total: number; versions: Map<string, number> }[] = []
 
@@ -153,6 +169,8 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       const written: Possible = { marker: nextMarker++, version: version() }
       const rows = 1 + Math.floor(writerRandom() * 4)
       inFlight++
+      begun.get(n)!.push(written)
+      underWay.set(n, written)
       try {
         const answer = await call(node, 'PutInventory', {
           InstanceId: instanceId(n),
@@ -164,6 +182,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         if (answer.status === 200) {
           model.set(n, [written])
           bystanders.set(n, [written.marker])
+          acknowledged.add(n)
           report.acknowledgedPuts++
         } else if (answer.status >= 500 && !node.up) {
           // Answered while the node was going down: the put may still have been written.
@@ -181,9 +200,45 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
           report.uncertainPuts++
         }
       } finally {
+        underWay.delete(n)
         inFlight--
         if (inFlight === 0 && drained) drained()
       }
+    }
+  }
+
+  // Readers: what a read may see is bounded by the model when it began and when it ended.
+  const reader = async (readerRandom: Rng) => {
+    while (!stopping) {
+      const n = 1 + Math.floor(readerRandom() * INSTANCES)
+      const node = upNode()
+      if (!node) {
+        await sleep(10)
+        continue
+      }
+      const before = model.get(n)!
+      const begunBefore = begun.get(n)!.length
+      const wayBefore = underWay.get(n)
+      const [callsBefore, deletingBefore] = [deletionCalls, deleting]
+      const how = readerRandom() < 0.5 ? 'ListInventoryEntries' : 'GetInventory'
+      const knownBefore = acknowledged.has(n)
+      let item: Possible | 'unknown instance'
+      try {
+        item = await readItem(node, n, how)
+      } catch (error) {
+        // A kill cut the read off; anything else is a finding.
+        if (node.up && !(error instanceof NotDelivered)) report.findings.push(`a ${how} of ${instanceId(n)} failed on a live node: ${(error as Error).message}`)
+        continue
+      }
+      report.concurrentReads++
+      if (item === 'unknown instance') {
+        if (knownBefore) report.findings.push(`${how} on ${node.server.url} does not know ${instanceId(n)}, whose puts were acknowledged before the read`)
+        continue
+      }
+      const allowed = [...before, ...model.get(n)!, ...(wayBefore ? [wayBefore] : []), ...begun.get(n)!.slice(begunBefore)]
+      const mayBeGone = allowed.includes(null) || deletingBefore || deletionCalls !== callsBefore
+      const ok = item === null ? mayBeGone : allowed.some((p) => p !== null && p.marker === item!.marker && p.version === item!.version)
+      if (!ok) report.findings.push(`${how} on ${node.server.url} read ${instanceId(n)} as ${JSON.stringify(item)} while the model allowed ${JSON.stringify(allowed)}${mayBeGone ? ' or none' : ''}`)
     }
   }
 
@@ -238,7 +293,18 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       .finally(() => (restarting = undefined))
   }
 
+  /** A deletion, marked under way from before its call until the model has taken its answer in. */
   const startDeletion = async () => {
+    deletionCalls++
+    deleting = true
+    try {
+      await startDeletionNow()
+    } finally {
+      deleting = false
+    }
+  }
+
+  const startDeletionNow = async () => {
     const roll = random()
     const option = roll < 0.7 ? undefined : roll < 0.85 ? 'DisableSchema' : 'DeleteSchema'
     const expected = expectedCounts()
@@ -306,7 +372,10 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
     }
   }
 
-  const writers = Array.from({ length: WRITERS }, (_, w) => writer(w, rng(options.seed * 31 + w)))
+  const writers = [
+    ...Array.from({ length: WRITERS }, (_, w) => writer(w, rng(options.seed * 31 + w))),
+    ...Array.from({ length: READERS }, (_, r) => reader(rng(options.seed * 37 + r))),
+  ]
   const killing = (async () => {
     while (options.kills && !stopping) {
       await sleep(700 + Math.floor(random() * 1500))
@@ -447,4 +516,21 @@ async function checkItems(nodes: LiveNode[], model: Map<number, Possible[]>, bys
     token = answer.json.NextToken
   } while (token)
   for (const [n, item] of seen) if (item !== null && !withType.has(instanceId(n))) report.findings.push(`GetInventory does not show ${TYPE_NAME} of ${instanceId(n)}, which ListInventoryEntries reads`)
+}
+
+/** The item of TYPE_NAME one node reads for an instance, by ListInventoryEntries or GetInventory. */
+async function readItem(node: LiveNode, n: number, how: 'ListInventoryEntries' | 'GetInventory'): Promise<Possible | 'unknown instance'> {
+  if (how === 'ListInventoryEntries') {
+    const answer = await call(node, how, { InstanceId: instanceId(n), TypeName: TYPE_NAME, MaxResults: 50 })
+    if (answer.status !== 200 && answer.json?.__type === 'InvalidInstanceId') return 'unknown instance'
+    // A type removed by DeleteSchema (and not put since) is unknown.
+    if (answer.status !== 200 && answer.json?.__type === 'InvalidTypeNameException') return null
+    if (answer.status !== 200) throw new Error(`${how} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+    const entries: { Marker: string }[] = answer.json.Entries ?? []
+    return entries.length === 0 ? null : { marker: Number(entries[0].Marker), version: answer.json.SchemaVersion }
+  }
+  const answer = await call(node, how, { Filters: [{ Key: 'AWS:InstanceInformation.InstanceId', Values: [instanceId(n)], Type: 'Equal' }] })
+  if (answer.status !== 200) throw new Error(`${how} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+  const item = answer.json.Entities?.find((e: any) => e.Id === instanceId(n))?.Data?.[TYPE_NAME]
+  return item ? { marker: Number(item.Content[0].Marker), version: item.SchemaVersion } : null
 }

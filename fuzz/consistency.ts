@@ -18,6 +18,9 @@
  * - DescribeInventoryDeletions lists exactly the deletions started, newest first;
  * - every node reads every instance as the model says (ListInventoryEntries), and GetInventory
  *   shows the type for exactly those instances;
+ * - while deletions run, their progress read on any node only goes forward: RemainingCount,
+ *   overall and per version, never rises, stays within the counts, and Complete stays Complete
+ *   with nothing remaining;
  * - while all this runs, readers on every node never see an item the model rules out at the
  *   time: a read may see what was there when it began, what a put under way or begun meanwhile
  *   wrote, and nothing only while a deletion may have started; never an item whose deletion
@@ -54,6 +57,8 @@ export interface ConsistencyReport {
   kills: number
   /** Reads (ListInventoryEntries, GetInventory) checked while writers and deletions ran. */
   concurrentReads: number
+  /** DescribeInventoryDeletions of running deletions checked while they ran. */
+  progressReads: number
   instancesChecked: number
   findings: string[]
 }
@@ -115,7 +120,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function runConsistency(options: ConsistencyOptions): Promise<ConsistencyReport> {
   const report: ConsistencyReport = {
-    acknowledgedPuts: 0, uncertainPuts: 0, deletions: { data: 0, DisableSchema: 0, DeleteSchema: 0 }, deletionsRetried: 0, partialDeletions: 0, mixedVersionDeletions: 0, versionRaises: 0, kills: 0, concurrentReads: 0, instancesChecked: 0, findings: [],
+    acknowledgedPuts: 0, uncertainPuts: 0, deletions: { data: 0, DisableSchema: 0, DeleteSchema: 0 }, deletionsRetried: 0, partialDeletions: 0, mixedVersionDeletions: 0, versionRaises: 0, kills: 0, concurrentReads: 0, progressReads: 0, instancesChecked: 0, findings: [],
   }
   const log = options.log ?? (() => {})
   const random = rng(options.seed)
@@ -239,6 +244,54 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       const mayBeGone = allowed.includes(null) || deletingBefore || deletionCalls !== callsBefore
       const ok = item === null ? mayBeGone : allowed.some((p) => p !== null && p.marker === item!.marker && p.version === item!.version)
       if (!ok) report.findings.push(`${how} on ${node.server.url} read ${instanceId(n)} as ${JSON.stringify(item)} while the model allowed ${JSON.stringify(allowed)}${mayBeGone ? ' or none' : ''}`)
+    }
+  }
+
+  /**
+   * Progress of the deletions started: what reads that ended showed (the least remaining, and
+   * whether one saw it Complete). A read begun after another ended may not show less progress.
+   */
+  const progress = new Map<string, { remaining: number; versions: Map<string, number>; complete: boolean }>()
+  const progressWatcher = async (watcherRandom: Rng) => {
+    while (!stopping) {
+      const node = upNode()
+      if (!node || started.length === 0) {
+        await sleep(10)
+        continue
+      }
+      // Mostly the latest deletions, which are the ones running.
+      const deletion = started[Math.max(0, started.length - 1 - Math.floor(watcherRandom() * Math.min(started.length, 4)))]
+      const seen = progress.get(deletion.id) ?? { remaining: deletion.total, versions: new Map(deletion.versions), complete: false }
+      const floor = { remaining: seen.remaining, versions: new Map(seen.versions), complete: seen.complete }
+      let answer: Answer
+      try {
+        answer = await call(node, 'DescribeInventoryDeletions', { DeletionId: deletion.id })
+      } catch (error) {
+        if (node.up && !(error instanceof NotDelivered)) report.findings.push(`DescribeInventoryDeletions failed on a live node: ${(error as Error).message}`)
+        continue
+      }
+      const status = answer.json?.InventoryDeletions?.[0]
+      if (answer.status !== 200 || !status) {
+        if (node.up) report.findings.push(`DescribeInventoryDeletions ${deletion.id} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+        continue
+      }
+      report.progressReads++
+      const summary = status.DeletionSummary
+      const complete = status.LastStatus === 'Complete'
+      const problems: string[] = []
+      if (summary.TotalCount !== deletion.total) problems.push(`TotalCount ${summary.TotalCount}, started with ${deletion.total}`)
+      if (summary.RemainingCount < 0 || summary.RemainingCount > floor.remaining) problems.push(`RemainingCount ${summary.RemainingCount} after ${floor.remaining}`)
+      if (floor.complete && !complete) problems.push(`${status.LastStatus} after Complete`)
+      if (complete && summary.RemainingCount !== 0) problems.push(`Complete with ${summary.RemainingCount} remaining`)
+      for (const v of summary.SummaryItems ?? []) {
+        const before = floor.versions.get(v.Version)
+        if (before === undefined || v.RemainingCount < 0 || v.RemainingCount > before || v.RemainingCount > v.Count) problems.push(`version ${v.Version} RemainingCount ${v.RemainingCount} of ${v.Count} after ${before}`)
+      }
+      if (problems.length > 0) report.findings.push(`DescribeInventoryDeletions on ${node.server.url}, deletion ${deletion.id}: ${problems.join('; ')}`)
+      const latest = progress.get(deletion.id) ?? seen
+      const versions = new Map(latest.versions)
+      for (const v of summary.SummaryItems ?? []) versions.set(v.Version, Math.min(versions.get(v.Version) ?? Infinity, v.RemainingCount))
+      progress.set(deletion.id, { remaining: Math.min(latest.remaining, summary.RemainingCount), versions, complete: latest.complete || complete })
     }
   }
 
@@ -375,6 +428,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
   const writers = [
     ...Array.from({ length: WRITERS }, (_, w) => writer(w, rng(options.seed * 31 + w))),
     ...Array.from({ length: READERS }, (_, r) => reader(rng(options.seed * 37 + r))),
+    progressWatcher(rng(options.seed * 41)),
   ]
   const killing = (async () => {
     while (options.kills && !stopping) {

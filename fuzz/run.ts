@@ -67,7 +67,7 @@ if (consistencySeconds > 0) {
     })
     if (started.some((node) => /unexpected error/.test(node.output()))) report.findings.push('a node logged an unexpected error')
     const { data, DisableSchema, DeleteSchema } = report.deletions
-    console.log(`${report.acknowledgedPuts} acknowledged puts, ${report.uncertainPuts} cut off by kills; deletions: ${data} data only, ${DisableSchema} DisableSchema, ${DeleteSchema} DeleteSchema (${report.deletionsRetried} asked again after a kill; ${report.partialDeletions} counted part of the instances, ${report.mixedVersionDeletions} several versions); ${report.versionRaises} version raises, ${report.kills} kills, ${report.concurrentReads} reads checked while they ran, ${report.instancesChecked} instance checks at the end`)
+    console.log(`${report.acknowledgedPuts} acknowledged puts, ${report.uncertainPuts} cut off by kills; deletions: ${data} data only, ${DisableSchema} DisableSchema, ${DeleteSchema} DeleteSchema (${report.deletionsRetried} asked again after a kill; ${report.partialDeletions} counted part of the instances, ${report.mixedVersionDeletions} several versions); ${report.versionRaises} version raises, ${report.kills} kills, ${report.concurrentReads} reads and ${report.progressReads} deletion progress reads checked while they ran, ${report.instancesChecked} instance checks at the end`)
     console.log(`${report.findings.length} findings`)
     for (const finding of report.findings.slice(0, 50)) console.log(`  - ${finding}`)
     if (report.findings.length > 0) process.exitCode = 1

@@ -75,6 +75,15 @@ const WRITERS = 6
 const READERS = 2
 const instanceId = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
 
+interface StartedDeletion {
+  id: string
+  option: 'data' | 'DisableSchema' | 'DeleteSchema'
+  token: string
+  /** The counts its DeleteInventory answer gave. */
+  total: number
+  versions: Map<string, number>
+}
+
 /** What an instance's item may be: null for none. */
 type Possible = { marker: number; version: string } | null
 
@@ -152,7 +161,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
   let deletionCalls = 0
   let deleting = false
   /** Deletions started, oldest first, with the counts their start gave. */
-  const started: { id: string; option: string; total: number; versions: Map<string, number> }[] = []
+  const started: StartedDeletion[] = []
 
   // Writers wait at the gate while the controller holds them; inFlight counts puts under way.
   let stopping = false
@@ -413,7 +422,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
     }
     if (!retried && summary.RemainingCount !== summary.TotalCount) report.findings.push(`${described} started with RemainingCount ${summary.RemainingCount} of ${summary.TotalCount}`)
     if (started.some((d) => d.id === answer!.json.DeletionId)) report.findings.push(`${described}: a new ClientToken gave the DeletionId of an earlier deletion`)
-    started.push({ id: answer.json.DeletionId, option: option ?? 'data', total: summary.TotalCount, versions: counted })
+    started.push({ id: answer.json.DeletionId, option: option ?? 'data', token, total: summary.TotalCount, versions: counted })
     report.deletions[option ?? 'data']++
     if (summary.TotalCount < INSTANCES) report.partialDeletions++
     if (counted.size > 1) report.mixedVersionDeletions++
@@ -475,7 +484,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
 }
 
 /** Every deletion ends Complete with its start's counts; the list holds exactly them, newest first. */
-async function checkDeletions(nodes: LiveNode[], started: { id: string; option: string; total: number; versions: Map<string, number> }[], report: ConsistencyReport): Promise<void> {
+async function checkDeletions(nodes: LiveNode[], started: StartedDeletion[], report: ConsistencyReport): Promise<void> {
   const deadline = Date.now() + 60_000
   for (const [k, deletion] of started.entries()) {
     const node = nodes[k % nodes.length]
@@ -519,6 +528,18 @@ async function checkDeletions(nodes: LiveNode[], started: { id: string; option: 
   if (JSON.stringify(ids) !== JSON.stringify(expected)) {
     report.findings.push(`DescribeInventoryDeletions lists ${ids.length} deletions, ${started.length} were started (or not newest first): ${ids.slice(0, 5).join(', ')}... against ${expected.slice(0, 5).join(', ')}...`)
   }
+  // A completed deletion's ClientToken, asked again of any node, returns it and starts nothing;
+  // with another option it is refused.
+  for (const [k, deletion] of started.entries()) {
+    if (k % 4 !== 0) continue
+    const node = nodes[k % nodes.length]
+    const same = await call(node, 'DeleteInventory', { TypeName: TYPE_NAME, ClientToken: deletion.token, ...(deletion.option === 'data' ? {} : { SchemaDeleteOption: deletion.option }) })
+    if (same.status !== 200 || same.json.DeletionId !== deletion.id) report.findings.push(`deletion ${deletion.id}'s ClientToken asked again answered ${same.status} ${same.json?.__type ?? same.json?.DeletionId}`)
+    const other = await call(node, 'DeleteInventory', { TypeName: TYPE_NAME, ClientToken: deletion.token, SchemaDeleteOption: deletion.option === 'DeleteSchema' ? 'DisableSchema' : 'DeleteSchema' })
+    if (other.json?.__type !== 'InvalidDeleteInventoryParametersException') report.findings.push(`deletion ${deletion.id}'s ClientToken with another option answered ${other.status} ${other.json?.__type ?? other.json?.DeletionId}`)
+  }
+  const after = await call(nodes[0], 'DescribeInventoryDeletions', { MaxResults: 50 })
+  if (after.json?.InventoryDeletions?.[0]?.DeletionId !== expected[0]) report.findings.push('asking old ClientTokens again started a deletion')
 }
 
 /** Every node reads every instance as the model allows; GetInventory shows the type where an item is. */

@@ -17,7 +17,8 @@
  * - every DeleteInventory answer counts, per schema version, exactly the items visible when
  *   it started (within the model's uncertainty) and a retried ClientToken gives one deletion;
  * - every deletion ends Complete with those counts and nothing remaining;
- * - DescribeInventoryDeletions lists exactly the deletions started, newest first;
+ * - DescribeInventoryDeletions lists exactly the deletions started, newest first, and a
+ *   completed deletion's ClientToken asked again returns it (refused with another option);
  * - every node reads every instance as the model says (ListInventoryEntries), and GetInventory
  *   shows the type for exactly those instances;
  * - while deletions run, their progress read on any node only goes forward: RemainingCount,
@@ -151,8 +152,8 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
   const random = rng(options.seed)
   const nodes: LiveNode[] = []
   for (const server of await Promise.all(Array.from({ length: options.nodes }, () => options.startNode()))) nodes.push({ server, agent: new Agent({ keepAlive: true }), up: true })
-  const upNode = (avoid?: LiveNode): LiveNode | undefined => {
-    const up = nodes.filter((n) => n.up && n !== avoid)
+  const upNode = (): LiveNode | undefined => {
+    const up = nodes.filter((n) => n.up)
     return up.length === 0 ? undefined : up[Math.floor(random() * up.length)]
   }
 
@@ -195,11 +196,13 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
     const begun = new Map<number, Possible[]>()
     const underWay = new Map<number, Possible>()
     for (let n = 1; n <= INSTANCES; n++) begun.set(n, [])
-    /** DeleteInventory calls begun, and whether one is under way (its data may be gone already). */
     /** Instances with an acknowledged put: every node knows them from then on. */
     const acknowledged = new Set<number>()
+    /** DeleteInventory calls begun, and whether one is under way (its data may be gone already). */
     let deletionCalls = 0
     let deleting = false
+    /** Whether the type may not exist: a DeleteSchema removed it and no put was acknowledged since. */
+    let typeMayBeGone = false
     /** Deletions started, oldest first, with the counts their start gave. */
     const started: StartedDeletion[] = []
 
@@ -237,6 +240,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
             model.set(n, [written])
             bystanders.set(n, [written.marker])
             acknowledged.add(n)
+            typeMayBeGone = false
             report.acknowledgedPuts++
           } else if (answer.status >= 500 && !node.up) {
             // Answered while the node was going down: the put may still have been written.
@@ -421,8 +425,8 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       }
       if (retried) report.deletionsRetried++
       if (answer.status !== 200) {
-        // A type that a DeleteSchema removed, with no put since (cut-off puts may or may not have recreated it).
-        if (answer.json?.__type === 'InvalidTypeNameException' && expected.totalLeast === 0) {
+        // A type that a DeleteSchema removed, with no put acknowledged since (cut-off puts may or may not have recreated it).
+        if (answer.json?.__type === 'InvalidTypeNameException' && typeMayBeGone) {
           for (const n of model.keys()) model.set(n, [null])
           return
         }
@@ -449,6 +453,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       if (summary.TotalCount < INSTANCES) report.partialDeletions++
       if (counted.size > 1) report.mixedVersionDeletions++
       for (const n of model.keys()) model.set(n, [null])
+      if (option === 'DeleteSchema') typeMayBeGone = true
       // A disabled type takes only versions above the disabled one.
       if (option === 'DisableSchema') {
         major++

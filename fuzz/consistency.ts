@@ -24,6 +24,9 @@
  * - while deletions run, their progress read on any node only goes forward: RemainingCount,
  *   overall and per version, never rises, stays within the counts, and Complete stays Complete
  *   with nothing remaining;
+ * - GetInventory's group count of the instances holding the type, read while all this runs,
+ *   lies between those certain to hold one when the read began (none if a deletion may have
+ *   started meanwhile) and those that may have held one during it;
  * - while all this runs, readers on every node never see an item the model rules out at the
  *   time: a read may see what was there when it began, what a put under way or begun meanwhile
  *   wrote, and nothing only while a deletion may have started; never an item whose deletion
@@ -201,8 +204,10 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
     /** DeleteInventory calls begun, and whether one is under way (its data may be gone already). */
     let deletionCalls = 0
     let deleting = false
-    /** Whether the type may not exist: a DeleteSchema removed it and no put was acknowledged since. */
-    let typeMayBeGone = false
+    /** Whether the type may not exist: no put acknowledged yet, or none since a DeleteSchema removed it. */
+    let typeMayBeGone = true
+    /** Whether it may be hidden besides: no put acknowledged since a DisableSchema. */
+    let typeMayBeHidden = true
     /** Deletions started, oldest first, with the counts their start gave. */
     const started: StartedDeletion[] = []
 
@@ -241,6 +246,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
             bystanders.set(n, [written.marker])
             acknowledged.add(n)
             typeMayBeGone = false
+            typeMayBeHidden = false
             report.acknowledgedPuts++
           } else if (answer.status >= 500 && !node.up) {
             // Answered while the node was going down: the put may still have been written.
@@ -272,6 +278,10 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         const node = upNode()
         if (!node) {
           await sleep(10)
+          continue
+        }
+        if (readerRandom() < 0.2) {
+          await countRead(node)
           continue
         }
         const before = model.get(n)!
@@ -346,6 +356,50 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         for (const v of summary.SummaryItems ?? []) versions.set(v.Version, Math.min(versions.get(v.Version) ?? Infinity, v.RemainingCount))
         progress.set(deletion.id, { remaining: Math.min(latest.remaining, summary.RemainingCount), versions, complete: latest.complete || complete })
       }
+    }
+
+    /**
+     * A fleet-wide read: GetInventory's group count of the instances whose item is visible (every
+     * item has a row 0) and of the partition's instances. Without a deletion meanwhile, items only
+     * come and get replaced, so the count lies between the instances certain to hold one when
+     * the read began and those that may have held one at any time during it.
+     */
+    const countRead = async (node: LiveNode) => {
+      const modelBefore = new Map(model)
+      const begunBefore = new Map([...begun].map(([n, puts]) => [n, puts.length]))
+      const wayBefore = new Set(underWay.keys())
+      const [callsBefore, deletingBefore] = [deletionCalls, deleting]
+      const knownBefore = acknowledged.size
+      const typeMayBeAbsent = typeMayBeGone || typeMayBeHidden
+      let answer: Answer
+      try {
+        answer = await call(node, 'GetInventory', { Aggregators: [{ Groups: [{ Name: 'holding', Filters: [{ Key: `${TYPE_NAME}.Row`, Values: ['0'], Type: 'Equal' }] }] }] })
+      } catch (error) {
+        if (node.up && !(error instanceof NotDelivered)) report.findings.push(`${label}a group count failed on a live node: ${(error as Error).message}`)
+        return
+      }
+      const noDeletion = !deletingBefore && deletionCalls === callsBefore
+      if (answer.status !== 200) {
+        // A type not put yet, or removed or disabled (before or during the read) and not put since, is unknown to a filter.
+        if (answer.json?.__type === 'InvalidInventoryGroupException' && (typeMayBeAbsent || !noDeletion)) return
+        if (node.up) report.findings.push(`${label}a group count answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+        return
+      }
+      report.concurrentReads++
+      const counts = answer.json.Entities?.[0]?.Data?.holding?.Content?.[0] ?? {}
+      const [matching, notMatching] = [Number(counts.matchingCount), Number(counts.notMatchingCount)]
+      let least = 0
+      let most = 0
+      let mayBeKnown = 0
+      for (let n = 1; n <= INSTANCES; n++) {
+        const possible = modelBefore.get(n)!
+        if (noDeletion && possible.every((p) => p !== null)) least++
+        const putMeanwhile = wayBefore.has(n) || begun.get(n)!.length > begunBefore.get(n)!
+        if (putMeanwhile || possible.some((p) => p !== null) || model.get(n)!.some((p) => p !== null)) most++
+        if (begun.get(n)!.length > 0) mayBeKnown++
+      }
+      if (!(matching >= least && matching <= most)) report.findings.push(`${label}a group count on ${node.server.url} found ${matching} instances holding ${TYPE_NAME}; ${least}-${most} could`)
+      if (!(matching + notMatching >= knownBefore && matching + notMatching <= mayBeKnown)) report.findings.push(`${label}a group count on ${node.server.url} found ${matching + notMatching} instances; ${knownBefore}-${mayBeKnown} could be known`)
     }
 
     /** Holds the writers, waits for their puts under way, runs `work`, lets them go. */
@@ -454,6 +508,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       if (counted.size > 1) report.mixedVersionDeletions++
       for (const n of model.keys()) model.set(n, [null])
       if (option === 'DeleteSchema') typeMayBeGone = true
+      if (option === 'DisableSchema') typeMayBeHidden = true
       // A disabled type takes only versions above the disabled one.
       if (option === 'DisableSchema') {
         major++

@@ -78,6 +78,7 @@ const BYSTANDER = 'Custom:Bystander'
 const CAPTURE = '2026-01-01T00:00:00Z'
 const INSTANCES = 48
 const WRITERS = 6
+const READERS = 2
 /**
  * The partitions written at once, each with a model of its own: the same type names and
  * instance ids in each, so that a deletion or a put reaching into another partition shows.
@@ -88,7 +89,6 @@ const PARTITIONS = [
   { account: '000000000000', region: 'us-east-1', authorization: undefined },
   { account: '222222222222', region: 'eu-west-1', authorization: 'AWS4-HMAC-SHA256 Credential=222222222222/20260101/eu-west-1/ssm/aws4_request, SignedHeaders=content-type;host, Signature=00' },
 ]
-const READERS = 2
 const instanceId = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
 
 interface StartedDeletion {

@@ -33,9 +33,10 @@
  *   had answered, nor an older one than the last acknowledged put's.
  */
 import { randomUUID } from 'node:crypto'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import type { ServerProcess } from '../test/support/server-process.js'
 import { rng, type Rng } from './cases.js'
+import { callOperation, NoAnswer, NotDelivered, type RawAnswer } from './raw-call.js'
 
 export interface ConsistencyOptions {
   /** Starts one node on the shared store (a fresh port each time). */
@@ -103,15 +104,7 @@ interface StartedDeletion {
 /** What an instance's item may be: null for none. */
 type Possible = { marker: number; version: string } | null
 
-interface Answer {
-  status: number
-  json: any
-}
-
-/** A call that did not reach a server (refused): nothing happened. One that was cut off: anything may have. */
-class NotDelivered extends Error {}
-/** A call a live server did not answer in CALL_TIMEOUT_MS: a finding, not a kill's doing. */
-class NoAnswer extends Error {}
+/** A call a live server does not answer in this long is a finding, not a kill's doing. */
 const CALL_TIMEOUT_MS = 30_000
 
 interface LiveNode {
@@ -121,28 +114,10 @@ interface LiveNode {
 }
 
 /** A call in one partition (its Authorization header's credential scope; not verified by these nodes). */
-type Caller = (node: LiveNode, operation: string, input: object) => Promise<Answer>
+type Caller = (node: LiveNode, operation: string, input: object) => Promise<RawAnswer>
 
-function callAs(authorization: string | undefined, node: LiveNode, operation: string, input: object): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${operation}`, ...(authorization ? { authorization } : {}) }
-    const req = request(node.server.url, { method: 'POST', agent: node.agent, headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('error', reject)
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString()
-        try {
-          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined })
-        } catch (error) {
-          reject(error)
-        }
-      })
-    })
-    req.setTimeout(CALL_TIMEOUT_MS, () => req.destroy(new NoAnswer(`${operation} got no answer in ${CALL_TIMEOUT_MS / 1000} s`)))
-    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ECONNREFUSED' ? new NotDelivered(error.message) : error))
-    req.end(JSON.stringify(input))
-  })
+function callAs(authorization: string | undefined, node: LiveNode, operation: string, input: object): Promise<RawAnswer> {
+  return callOperation(node.server.url, node.agent, operation, input, { authorization, timeoutMs: CALL_TIMEOUT_MS })
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -326,7 +301,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         const deletion = started[Math.max(0, started.length - 1 - Math.floor(watcherRandom() * Math.min(started.length, 4)))]
         const seen = progress.get(deletion.id) ?? { remaining: deletion.total, versions: new Map(deletion.versions), complete: false }
         const floor = { remaining: seen.remaining, versions: new Map(seen.versions), complete: seen.complete }
-        let answer: Answer
+        let answer: RawAnswer
         try {
           answer = await call(node, 'DescribeInventoryDeletions', { DeletionId: deletion.id })
         } catch (error) {
@@ -371,7 +346,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       const [callsBefore, deletingBefore] = [deletionCalls, deleting]
       const knownBefore = acknowledged.size
       const typeMayBeAbsent = typeMayBeGone || typeMayBeHidden
-      let answer: Answer
+      let answer: RawAnswer
       try {
         answer = await call(node, 'GetInventory', { Aggregators: [{ Groups: [{ Name: 'holding', Filters: [{ Key: `${TYPE_NAME}.Row`, Values: ['0'], Type: 'Equal' }] }] }] })
       } catch (error) {
@@ -452,7 +427,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       const expected = expectedCounts()
       const token = randomUUID()
       const input = { TypeName: TYPE_NAME, ClientToken: token, ...(option ? { SchemaDeleteOption: option } : {}) }
-      let answer: Answer | undefined
+      let answer: RawAnswer | undefined
       let retried = false
       // Now and then the node asked is killed a moment after the call went out.
       const killAsked = options.kills && random() < 0.25

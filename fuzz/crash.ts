@@ -6,8 +6,9 @@
  * - no half put: the two items of every put carry the same marker;
  * - every deletion resumes and ends Complete with its counts exact.
  */
-import { request, Agent } from 'node:http'
+import { Agent } from 'node:http'
 import { rng } from './cases.js'
+import { callOperation } from './raw-call.js'
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.js'
 
 export interface CrashOptions {
@@ -34,19 +35,7 @@ const INSTANCES = 24
 const instanceId = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
 
 function callFor(url: string, agent: Agent) {
-  return (operation: string, input: object) =>
-    new Promise<{ status: number; json: any }>((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${operation}` } }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString()
-          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined })
-        })
-      })
-      req.on('error', reject)
-      req.end(JSON.stringify(input))
-    })
+  return (operation: string, input: object) => callOperation(url, agent, operation, input)
 }
 
 const markedPut = (n: number, marker: number) => ({

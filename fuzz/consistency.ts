@@ -157,6 +157,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
   /** One partition's writers, readers, watcher and controller, then its checks: each partition has a model of its own. */
   const runPartition = async (k: number) => {
     const label = k === 0 ? '' : `[${PARTITIONS[k].account}/${PARTITIONS[k].region}] `
+    const finding = (text: string) => void report.findings.push(label + text)
     const call: Caller = (node, operation, input) => callAs(PARTITIONS[k].authorization, node, operation, input)
     const random = rng(options.seed * 43 + k)
     const model = new Map<number, Possible[]>()
@@ -208,6 +209,12 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         inFlight++
         begun.get(n)!.push(written)
         underWay.set(n, written)
+        /** The put may or may not have been written: the model allows both from now on. */
+        const cutOff = () => {
+          model.set(n, [...model.get(n)!, written])
+          bystanders.set(n, [...bystanders.get(n)!, written.marker])
+          report.uncertainPuts++
+        }
         try {
           const answer = await call(node, 'PutInventory', {
             InstanceId: instanceId(n),
@@ -224,20 +231,13 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
             typeMayBeHidden = false
             report.acknowledgedPuts++
           } else if (answer.status >= 500 && !node.up) {
-            // Answered while the node was going down: the put may still have been written.
-            model.set(n, [...model.get(n)!, written])
-            bystanders.set(n, [...bystanders.get(n)!, written.marker])
-            report.uncertainPuts++
+            cutOff() // answered while the node was going down: the put may still have been written
           } else {
-            report.findings.push(`${label}a put of ${instanceId(n)} at version ${written.version} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+            finding(`a put of ${instanceId(n)} at version ${written.version} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
           }
         } catch (error) {
-          if (error instanceof NoAnswer && node.up) report.findings.push(`${label}a put of ${instanceId(n)}: ${error.message}`)
-          if (!(error instanceof NotDelivered)) {
-            model.set(n, [...model.get(n)!, written])
-            bystanders.set(n, [...bystanders.get(n)!, written.marker])
-            report.uncertainPuts++
-          }
+          if (error instanceof NoAnswer && node.up) finding(`a put of ${instanceId(n)}: ${error.message}`)
+          if (!(error instanceof NotDelivered)) cutOff()
         } finally {
           underWay.delete(n)
           inFlight--
@@ -270,18 +270,18 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
           item = await readItem(call, node, n, how)
         } catch (error) {
           // A kill cut the read off; anything else is a finding.
-          if (node.up && !(error instanceof NotDelivered)) report.findings.push(`${label}a ${how} of ${instanceId(n)} failed on a live node: ${(error as Error).message}`)
+          if (node.up && !(error instanceof NotDelivered)) finding(`a ${how} of ${instanceId(n)} failed on a live node: ${(error as Error).message}`)
           continue
         }
         report.concurrentReads++
         if (item === 'unknown instance') {
-          if (knownBefore) report.findings.push(`${label}${how} on ${node.server.url} does not know ${instanceId(n)}, whose puts were acknowledged before the read`)
+          if (knownBefore) finding(`${how} on ${node.server.url} does not know ${instanceId(n)}, whose puts were acknowledged before the read`)
           continue
         }
         const allowed = [...before, ...model.get(n)!, ...(wayBefore ? [wayBefore] : []), ...begun.get(n)!.slice(begunBefore)]
         const mayBeGone = allowed.includes(null) || deletingBefore || deletionCalls !== callsBefore
         const ok = item === null ? mayBeGone : allowed.some((p) => p !== null && p.marker === item!.marker && p.version === item!.version)
-        if (!ok) report.findings.push(`${label}${how} on ${node.server.url} read ${instanceId(n)} as ${JSON.stringify(item)} while the model allowed ${JSON.stringify(allowed)}${mayBeGone ? ' or none' : ''}`)
+        if (!ok) finding(`${how} on ${node.server.url} read ${instanceId(n)} as ${JSON.stringify(item)} while the model allowed ${JSON.stringify(allowed)}${mayBeGone ? ' or none' : ''}`)
       }
     }
 
@@ -305,12 +305,12 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         try {
           answer = await call(node, 'DescribeInventoryDeletions', { DeletionId: deletion.id })
         } catch (error) {
-          if (node.up && !(error instanceof NotDelivered)) report.findings.push(`${label}DescribeInventoryDeletions failed on a live node: ${(error as Error).message}`)
+          if (node.up && !(error instanceof NotDelivered)) finding(`DescribeInventoryDeletions failed on a live node: ${(error as Error).message}`)
           continue
         }
         const status = answer.json?.InventoryDeletions?.[0]
         if (answer.status !== 200 || !status) {
-          if (node.up) report.findings.push(`${label}DescribeInventoryDeletions ${deletion.id} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+          if (node.up) finding(`DescribeInventoryDeletions ${deletion.id} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
           continue
         }
         report.progressReads++
@@ -325,7 +325,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
           const before = floor.versions.get(v.Version)
           if (before === undefined || v.RemainingCount < 0 || v.RemainingCount > before || v.RemainingCount > v.Count) problems.push(`version ${v.Version} RemainingCount ${v.RemainingCount} of ${v.Count} after ${before}`)
         }
-        if (problems.length > 0) report.findings.push(`${label}DescribeInventoryDeletions on ${node.server.url}, deletion ${deletion.id}: ${problems.join('; ')}`)
+        if (problems.length > 0) finding(`DescribeInventoryDeletions on ${node.server.url}, deletion ${deletion.id}: ${problems.join('; ')}`)
         const latest = progress.get(deletion.id) ?? seen
         const versions = new Map(latest.versions)
         for (const v of summary.SummaryItems ?? []) versions.set(v.Version, Math.min(versions.get(v.Version) ?? Infinity, v.RemainingCount))
@@ -350,14 +350,14 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       try {
         answer = await call(node, 'GetInventory', { Aggregators: [{ Groups: [{ Name: 'holding', Filters: [{ Key: `${TYPE_NAME}.Row`, Values: ['0'], Type: 'Equal' }] }] }] })
       } catch (error) {
-        if (node.up && !(error instanceof NotDelivered)) report.findings.push(`${label}a group count failed on a live node: ${(error as Error).message}`)
+        if (node.up && !(error instanceof NotDelivered)) finding(`a group count failed on a live node: ${(error as Error).message}`)
         return
       }
       const noDeletion = !deletingBefore && deletionCalls === callsBefore
       if (answer.status !== 200) {
         // A type not put yet, or removed or disabled (before or during the read) and not put since, is unknown to a filter.
         if (answer.json?.__type === 'InvalidInventoryGroupException' && (typeMayBeAbsent || !noDeletion)) return
-        if (node.up) report.findings.push(`${label}a group count answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+        if (node.up) finding(`a group count answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
         return
       }
       report.concurrentReads++
@@ -373,8 +373,8 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         if (putMeanwhile || possible.some((p) => p !== null) || model.get(n)!.some((p) => p !== null)) most++
         if (begun.get(n)!.length > 0) mayBeKnown++
       }
-      if (!(matching >= least && matching <= most)) report.findings.push(`${label}a group count on ${node.server.url} found ${matching} instances holding ${TYPE_NAME}; ${least}-${most} could`)
-      if (!(matching + notMatching >= knownBefore && matching + notMatching <= mayBeKnown)) report.findings.push(`${label}a group count on ${node.server.url} found ${matching + notMatching} instances; ${knownBefore}-${mayBeKnown} could be known`)
+      if (!(matching >= least && matching <= most)) finding(`a group count on ${node.server.url} found ${matching} instances holding ${TYPE_NAME}; ${least}-${most} could`)
+      if (!(matching + notMatching >= knownBefore && matching + notMatching <= mayBeKnown)) finding(`a group count on ${node.server.url} found ${matching + notMatching} instances; ${knownBefore}-${mayBeKnown} could be known`)
     }
 
     /** Holds the writers, waits for their puts under way, runs `work`, lets them go. */
@@ -449,7 +449,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         }
       }
       if (!answer) {
-        report.findings.push(`${label}DeleteInventory ${option ?? '(data)'} got no answer from any node`)
+        finding(`DeleteInventory ${option ?? '(data)'} got no answer from any node`)
         return
       }
       if (retried) report.deletionsRetried++
@@ -459,24 +459,24 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
           for (const n of model.keys()) model.set(n, [null])
           return
         }
-        report.findings.push(`${label}DeleteInventory ${option ?? '(data)'} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
+        finding(`DeleteInventory ${option ?? '(data)'} answered ${answer.status} ${answer.json?.__type}: ${answer.json?.message}`)
         return
       }
       const summary = answer.json.DeletionSummary
       const counted = new Map<string, number>((summary.SummaryItems ?? []).map((v: any) => [v.Version, v.Count]))
       const described = `deletion ${answer.json.DeletionId} (${option ?? 'data only'})`
       if (summary.TotalCount < expected.totalLeast || summary.TotalCount > expected.totalMost) {
-        report.findings.push(`${label}${described} counted ${summary.TotalCount} items; ${expected.totalLeast}-${expected.totalMost} were visible`)
+        finding(`${described} counted ${summary.TotalCount} items; ${expected.totalLeast}-${expected.totalMost} were visible`)
       }
       const sum = [...counted.values()].reduce((a, b) => a + b, 0)
-      if (sum !== summary.TotalCount) report.findings.push(`${label}${described}: its versions add up to ${sum}, not TotalCount ${summary.TotalCount}`)
+      if (sum !== summary.TotalCount) finding(`${described}: its versions add up to ${sum}, not TotalCount ${summary.TotalCount}`)
       for (const v of new Set([...counted.keys(), ...expected.most.keys()])) {
         const count = counted.get(v) ?? 0
         const [least, most] = [expected.least.get(v) ?? 0, expected.most.get(v) ?? 0]
-        if (count < least || count > most) report.findings.push(`${label}${described} counted ${count} items of version ${v}; ${least}-${most} were visible`)
+        if (count < least || count > most) finding(`${described} counted ${count} items of version ${v}; ${least}-${most} were visible`)
       }
-      if (!retried && summary.RemainingCount !== summary.TotalCount) report.findings.push(`${label}${described} started with RemainingCount ${summary.RemainingCount} of ${summary.TotalCount}`)
-      if (started.some((d) => d.id === answer!.json.DeletionId)) report.findings.push(`${label}${described}: a new ClientToken gave the DeletionId of an earlier deletion`)
+      if (!retried && summary.RemainingCount !== summary.TotalCount) finding(`${described} started with RemainingCount ${summary.RemainingCount} of ${summary.TotalCount}`)
+      if (started.some((d) => d.id === answer!.json.DeletionId)) finding(`${described}: a new ClientToken gave the DeletionId of an earlier deletion`)
       started.push({ id: answer.json.DeletionId, option: option ?? 'data', token, total: summary.TotalCount, versions: counted })
       report.deletions[option ?? 'data']++
       if (summary.TotalCount < INSTANCES) report.partialDeletions++

@@ -299,8 +299,8 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         }
         // Mostly the latest deletions, which are the ones running.
         const deletion = started[Math.max(0, started.length - 1 - Math.floor(watcherRandom() * Math.min(started.length, 4)))]
-        const seen = progress.get(deletion.id) ?? { remaining: deletion.total, versions: new Map(deletion.versions), complete: false }
-        const floor = { remaining: seen.remaining, versions: new Map(seen.versions), complete: seen.complete }
+        // What reads ended so far showed (entries are replaced, never changed in place).
+        const floor = progress.get(deletion.id) ?? { remaining: deletion.total, versions: deletion.versions, complete: false }
         let answer: RawAnswer
         try {
           answer = await call(node, 'DescribeInventoryDeletions', { DeletionId: deletion.id })
@@ -326,7 +326,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
           if (before === undefined || v.RemainingCount < 0 || v.RemainingCount > before || v.RemainingCount > v.Count) problems.push(`version ${v.Version} RemainingCount ${v.RemainingCount} of ${v.Count} after ${before}`)
         }
         if (problems.length > 0) finding(`DescribeInventoryDeletions on ${node.server.url}, deletion ${deletion.id}: ${problems.join('; ')}`)
-        const latest = progress.get(deletion.id) ?? seen
+        const latest = progress.get(deletion.id) ?? floor
         const versions = new Map(latest.versions)
         for (const v of summary.SummaryItems ?? []) versions.set(v.Version, Math.min(versions.get(v.Version) ?? Infinity, v.RemainingCount))
         progress.set(deletion.id, { remaining: Math.min(latest.remaining, summary.RemainingCount), versions, complete: latest.complete || complete })

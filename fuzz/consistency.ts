@@ -159,22 +159,23 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
     const label = k === 0 ? '' : `[${PARTITIONS[k].account}/${PARTITIONS[k].region}] `
     const finding = (text: string) => void report.findings.push(label + text)
     const call: Caller = (node, operation, input) => callAs(PARTITIONS[k].authorization, node, operation, input)
-    const random = rng(options.seed * 43 + k)
+    /** The controller's choices (upNode keeps the run's own generator). */
+    const partitionRandom = rng(options.seed * 43 + k)
     const model = new Map<number, Possible[]>()
     /** Per instance, the markers its BYSTANDER item may hold (0: none yet). */
     const bystanders = new Map<number, number[]>()
+    /** Per instance, every put begun, in order; and the one under way, if any. */
+    const begun = new Map<number, Possible[]>()
+    const underWay = new Map<number, Possible>()
     for (let n = 1; n <= INSTANCES; n++) {
       model.set(n, [null])
       bystanders.set(n, [0])
+      begun.set(n, [])
     }
     let major = 1
     let minor = 0
     const version = () => `${major}.${minor}`
     let nextMarker = 1
-    /** Per instance, every put begun, in order; and the one under way, if any. */
-    const begun = new Map<number, Possible[]>()
-    const underWay = new Map<number, Possible>()
-    for (let n = 1; n <= INSTANCES; n++) begun.set(n, [])
     /** Instances with an acknowledged put: every node knows them from then on. */
     const acknowledged = new Set<number>()
     /** DeleteInventory calls begun, and whether one is under way (its data may be gone already). */
@@ -182,7 +183,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
     let deleting = false
     /** Whether the type may not exist: no put acknowledged yet, or none since a DeleteSchema removed it. */
     let typeMayBeGone = true
-    /** Whether it may be hidden besides: no put acknowledged since a DisableSchema. */
+    /** Whether it may be hidden besides: no put acknowledged yet, or none since a DisableSchema. */
     let typeMayBeHidden = true
     /** Deletions started, oldest first, with the counts their start gave. */
     const started: StartedDeletion[] = []
@@ -422,7 +423,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
     }
 
     const startDeletionNow = async () => {
-      const roll = random()
+      const roll = partitionRandom()
       const option = roll < 0.7 ? undefined : roll < 0.85 ? 'DisableSchema' : 'DeleteSchema'
       const expected = expectedCounts()
       const token = randomUUID()
@@ -430,7 +431,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       let answer: RawAnswer | undefined
       let retried = false
       // Now and then the node asked is killed a moment after the call went out.
-      const killAsked = options.kills && random() < 0.25
+      const killAsked = options.kills && partitionRandom() < 0.25
       for (let attempt = 0; attempt < 50 && !answer; attempt++) {
         const node = upNode()
         if (!node) {
@@ -439,7 +440,7 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
         }
         try {
           const answering = call(node, 'DeleteInventory', input)
-          if (attempt === 0 && killAsked) setTimeout(() => killAndRestart(node, Math.floor(random() * 300)), Math.floor(random() * 4))
+          if (attempt === 0 && killAsked) setTimeout(() => killAndRestart(node, Math.floor(partitionRandom() * 300)), Math.floor(partitionRandom() * 4))
           answer = await answering
           if (answer.status >= 500 && !node.up) answer = undefined
         } catch (error) {
@@ -483,9 +484,9 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       if (counted.size > 1) report.mixedVersionDeletions++
       for (const n of model.keys()) model.set(n, [null])
       if (option === 'DeleteSchema') typeMayBeGone = true
-      if (option === 'DisableSchema') typeMayBeHidden = true
-      // A disabled type takes only versions above the disabled one.
       if (option === 'DisableSchema') {
+        typeMayBeHidden = true
+        // A disabled type takes only versions above the disabled one.
         major++
         minor = 0
       }
@@ -500,8 +501,8 @@ export async function runConsistency(options: ConsistencyOptions): Promise<Consi
       while (performance.now() < end) {
         // Sometimes soon, while only some instances were put again since the last action (counts
         // below the fleet, several versions in one deletion), sometimes after every one was.
-        await sleep(random() < 0.5 ? Math.floor(random() * 15) : 100 + Math.floor(random() * 500))
-        const roll = random()
+        await sleep(partitionRandom() < 0.5 ? Math.floor(partitionRandom() * 15) : 100 + Math.floor(partitionRandom() * 500))
+        const roll = partitionRandom()
         if (roll < 0.7) {
           await whileHeld(startDeletion)
         } else {

@@ -3,7 +3,8 @@
  * baseline measured in the same run on the same machine.
  *
  *  1. trivial-operation rate: GetInventorySchema on an empty store vs a bare node:http server
- *     that does JSON.parse and a small JSON reply (same load generator, same concurrency);
+ *     that does JSON.parse and a small JSON reply (bench/floor-server.ts; same load
+ *     generator, same concurrency);
  *  2. PutInventory ingest (2,000 instances x 100 entries, median of 5 runs after a warm-up
  *     that brings the server to its steady rate, its cold rate shown apart) vs raw
  *     better-sqlite3 inserts of the same documents, one transaction per document as each put is;
@@ -11,10 +12,13 @@
  *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during three
  *     such deletions (their calls pooled) vs idle; the server's peak RSS during the deletion.
  *  7. PostgreSQL: ingest and deletion with one and two nodes beside raw pg writes (medians of 5
- *     and 3), after the same warm-up as in 2;
+ *     and 3), after the same warm-up as in 2; and the ingest of a floor server that only parses
+ *     each put and writes the puts arriving together in one statement, the most any node:http
+ *     server writing through pg could reach here;
  *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
  *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
- *  5. SigV4 verification: the trivial-operation rate with verification on beside off;
+ *  5. SigV4 verification: the trivial-operation rate with verification on beside off; and the
+ *     same for a bare node:http server paying only SigV4's per-request cryptography (its floor);
  *  4. GetInventory over a fleet of 10,000 instances x 5 types x 20 entries: one 50-entity
  *     page vs JSON-serialising the same page from memory; a filtered query and an
  *     aggregation over the whole fleet; the server's peak RSS meanwhile; then (4b) the same on
@@ -46,6 +50,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import Database from 'better-sqlite3'
 import pg from 'pg'
+import { settings } from '../src/config.js'
 import { awsCli, instanceId } from '../test/support/clients.js'
 import { dropSchema, freshSchemaName, schemaUrl, TEST_DATABASE_URL } from '../test/support/postgres.js'
 import { removeDir, startServerProcess, tempDataDir, type ServerProcess } from '../test/support/server-process.js'
@@ -82,22 +87,15 @@ async function rate(url: string, target: string, body: string, seconds: number, 
   return count / seconds
 }
 
-function bareServer(): Promise<{ url: string; child: ChildProcess }> {
-  const source = `
-    const http = require('node:http')
-    const server = http.createServer((req, res) => {
-      const chunks = []
-      req.on('data', (c) => chunks.push(c))
-      req.on('end', () => {
-        const input = JSON.parse(Buffer.concat(chunks).toString() || '{}')
-        const body = JSON.stringify({ Schemas: [], echo: typeof input })
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(body) })
-        res.end(body)
-      })
-    })
-    server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port))`
-  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve) => child.stdout!.once('data', (d) => resolve({ url: String(d).trim(), child })))
+const FLOOR_SERVER = fileURLToPath(new URL('./floor-server.js', import.meta.url))
+
+/** A server of bench/floor-server.ts (`bare`, `sigv4 SECRET`, `put URL SCHEMA POOL`), once it listens. */
+function floorServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [FLOOR_SERVER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`floor server ${args[0]} exited with ${code}`)))
+    child.stdout!.once('data', (d) => resolve({ url: String(d).trim(), child }))
+  })
 }
 
 function content(entries: number): Record<string, string>[] {
@@ -248,7 +246,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 
 async function benchTrivial(): Promise<void> {
   const server = await startServerProcess()
-  const bare = await bareServer()
+  const bare = await floorServer(['bare'])
   try {
     await rate(server.url, 'GetInventorySchema', '{}', 1)
     await rate(bare.url, 'GetInventorySchema', '{}', 1)
@@ -263,7 +261,73 @@ async function benchTrivial(): Promise<void> {
   }
 }
 
-/** The same signed request to a server that verifies signatures and to one that does not. */
+/** A GetInventorySchema call signed for `url`'s host, as raw HTTP/1.1 bytes to replay. */
+async function signedTrivialRequest(url: string, key: { accessKeyId: string; secretAccessKey: string }): Promise<string> {
+  const { host } = new URL(url)
+  const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'ssm', sha256: Hash.bind(null, 'sha256') })
+  const signed = await signer.sign(new HttpRequest({
+    method: 'POST', protocol: 'http:', hostname: host, path: '/',
+    headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetInventorySchema' }, body: '{}',
+  }))
+  const headerLines = Object.entries(signed.headers as Record<string, string>).filter(([name]) => name.toLowerCase() !== 'host').map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  return `POST / HTTP/1.1\r\nHost: ${host}\r\n${headerLines}Content-Length: 2\r\n\r\n{}`
+}
+
+interface PairedCost {
+  on: number
+  off: number
+  /** Median of the paired rounds' costs, and their range. */
+  cost: number
+  least: number
+  most: number
+  /** The server's CPU time per request (all its threads, from /proc), verifying and not. */
+  cpuOnMicros: number
+  cpuOffMicros: number
+}
+
+/**
+ * One signed request replayed to a server that verifies it and to one that does not. The
+ * machine's noise is larger than the difference measured: short rounds alternate and each is
+ * compared with its neighbour (paired), then the median of those costs is taken. Beside the
+ * rates, each server's own CPU time per request: what verification adds to the server,
+ * whatever the load generator does to the machine.
+ */
+async function pairedCost(verifying: { url: string; child: ChildProcess }, open: { url: string; child: ChildProcess }, request: string, rounds: number, seconds: number): Promise<PairedCost> {
+  await replayRate(verifying.url, request, 1)
+  await replayRate(open.url, request, 1)
+  const on: number[] = []
+  const off: number[] = []
+  const costs: number[] = []
+  const cpu = { on: { seconds: 0, requests: 0 }, off: { seconds: 0, requests: 0 } }
+  const measured = async (server: { url: string; child: ChildProcess }, side: 'on' | 'off') => {
+    const before = cpuSeconds(server.child.pid!)
+    const perSecond = await replayRate(server.url, request, seconds)
+    cpu[side].seconds += cpuSeconds(server.child.pid!) - before
+    cpu[side].requests += perSecond * seconds
+    return perSecond
+  }
+  for (let round = 0; round < rounds; round++) {
+    const first = round % 2 === 0
+    const a = await measured(first ? verifying : open, first ? 'on' : 'off')
+    const b = await measured(first ? open : verifying, first ? 'off' : 'on')
+    const [withAuth, without] = first ? [a, b] : [b, a]
+    on.push(withAuth)
+    off.push(without)
+    costs.push(1 - withAuth / without)
+  }
+  return {
+    on: median(on), off: median(off), cost: median(costs), least: Math.min(...costs), most: Math.max(...costs),
+    cpuOnMicros: (cpu.on.seconds / cpu.on.requests) * 1e6, cpuOffMicros: (cpu.off.seconds / cpu.off.requests) * 1e6,
+  }
+}
+
+/**
+ * The same signed request to a server that verifies signatures and to one that does not;
+ * then the same comparison between two floor servers (bench/floor-server.ts): a bare
+ * node:http server, and the same paying only SigV4's per-request cryptography. The floor's
+ * cost is what verification with node:crypto costs on this machine however little else a
+ * server does.
+ */
 async function benchAuthentication(): Promise<void> {
   const key = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-000000001' }
   const keysDir = tempDataDir()
@@ -271,51 +335,22 @@ async function benchAuthentication(): Promise<void> {
   writeFileSync(keysFile, JSON.stringify([{ ...key, accountId: '123456789012' }]))
   const open = await startServerProcess()
   const verifying = await startServerProcess({ args: ['--credentials-file', keysFile] })
+  const bare = await floorServer(['bare'])
+  const floor = await floorServer(['sigv4', key.secretAccessKey])
   try {
     // SigV4 has no nonce: one request signed now stays valid for 15 minutes, so the load
-    // generator replays it and spends nothing on signing.
-    const { host } = new URL(verifying.url)
-    const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'ssm', sha256: Hash.bind(null, 'sha256') })
-    const signed = await signer.sign(new HttpRequest({
-      method: 'POST', protocol: 'http:', hostname: host, path: '/',
-      headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetInventorySchema' }, body: '{}',
-    }))
-    const headerLines = Object.entries(signed.headers as Record<string, string>).filter(([name]) => name.toLowerCase() !== 'host').map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    const requestTo = (url: string) => `POST / HTTP/1.1\r\nHost: ${new URL(url).host}\r\n${headerLines}Content-Length: 2\r\n\r\n{}`
-    // Both servers get the request signed for the verifying one: the open one ignores the signature.
-    const signedRequest = requestTo(verifying.url)
-    await replayRate(verifying.url, signedRequest, 1)
-    await replayRate(open.url, signedRequest, 1)
-    // The machine's noise is larger than the difference measured: alternate short rounds and
-    // compare each round with its neighbour (paired), then take the median of those costs.
-    const on: number[] = []
-    const off: number[] = []
-    const costs: number[] = []
-    // Beside the rates, the server's own CPU time per request (all its threads, from /proc):
-    // what verification adds to the server, whatever the load generator does to the machine.
-    const cpu = { on: { seconds: 0, requests: 0 }, off: { seconds: 0, requests: 0 } }
-    const measured = async (server: ServerProcess, side: 'on' | 'off') => {
-      const before = cpuSeconds(server.child.pid!)
-      const perSecond = await replayRate(server.url, signedRequest, 1.5)
-      cpu[side].seconds += cpuSeconds(server.child.pid!) - before
-      cpu[side].requests += perSecond * 1.5
-      return perSecond
-    }
-    for (let round = 0; round < 9; round++) {
-      const first = round % 2 === 0
-      const a = await measured(first ? verifying : open, first ? 'on' : 'off')
-      const b = await measured(first ? open : verifying, first ? 'off' : 'on')
-      const [withAuth, without] = first ? [a, b] : [b, a]
-      on.push(withAuth)
-      off.push(without)
-      costs.push(1 - withAuth / without)
-    }
-    const cpuOn = (cpu.on.seconds / cpu.on.requests) * 1e6
-    const cpuOff = (cpu.off.seconds / cpu.off.requests) * 1e6
+    // generator replays it and spends nothing on signing. Both servers of a pair get the
+    // request signed for the verifying one: the other ignores the signature.
+    const ours = await pairedCost(verifying, open, await signedTrivialRequest(verifying.url, key), 9, 1.5)
+    const least = await pairedCost(floor, bare, await signedTrivialRequest(floor.url, key), 9, 1)
+    const pct = (x: number) => fmt(x * 100, 1)
     console.log(`5. SigV4 verification (GetInventorySchema, one signed request replayed on 16 raw keep-alive sockets, 9 alternating pairs of 1.5 s rounds)`)
-    console.log(`   verification on ${fmt(median(on))} req/s | off ${fmt(median(off))} req/s (medians) | cost ${fmt(median(costs) * 100, 1)} % (median of the paired rounds; range ${fmt(Math.min(...costs) * 100, 1)} to ${fmt(Math.max(...costs) * 100, 1)} %) (target < 15 %)`)
-    console.log(`   server CPU per request: ${fmt(cpuOn, 1)} µs verifying | ${fmt(cpuOff, 1)} µs not verifying | verification adds ${fmt((cpuOn / cpuOff - 1) * 100, 1)} % of the server's work`)
+    console.log(`   verification on ${fmt(ours.on)} req/s | off ${fmt(ours.off)} req/s (medians) | cost ${pct(ours.cost)} % (median of the paired rounds; range ${pct(ours.least)} to ${pct(ours.most)} %) (target < 15 %)`)
+    console.log(`   server CPU per request: ${fmt(ours.cpuOnMicros, 1)} µs verifying | ${fmt(ours.cpuOffMicros, 1)} µs not verifying | verification adds ${fmt(ours.cpuOnMicros - ours.cpuOffMicros, 1)} µs, ${pct(ours.cpuOnMicros / ours.cpuOffMicros - 1)} % of the server's work`)
+    console.log(`   floor: a bare node:http server ${fmt(least.off)} req/s (${fmt(least.cpuOffMicros, 1)} µs CPU per request) | the same paying only SigV4's cryptography ${fmt(least.on)} req/s (${fmt(least.cpuOnMicros, 1)} µs) | cost ${pct(least.cost)} % (range ${pct(least.least)} to ${pct(least.most)} %), +${fmt(least.cpuOnMicros - least.cpuOffMicros, 1)} µs a request`)
   } finally {
+    bare.child.kill()
+    floor.child.kill()
     await open.stop()
     await verifying.stop()
     removeDir(open.dataDir)
@@ -751,6 +786,9 @@ async function benchPostgres(): Promise<void> {
   const [a, b] = await Promise.all([startServerProcess({ args: nodeArgs }), startServerProcess({ args: nodeArgs })])
   const rawClient = new pg.Client({ connectionString: TEST_DATABASE_URL })
   await rawClient.connect()
+  // The floor (bench/floor-server.ts) writes into the same tables with as many connections as a node has.
+  const poolSizeDefault = settings.find((setting) => setting.flag === 'database-pool-size')!.default
+  const floor = await floorServer(['put', TEST_DATABASE_URL, schema, poolSizeDefault])
   try {
     const items = (typeName: string) => JSON.stringify([{ TypeName: typeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(entries) }])
     const doc = JSON.stringify(content(entries))
@@ -779,13 +817,16 @@ async function benchPostgres(): Promise<void> {
     // Warm-up (see WARM_UP_PUTS): JIT, connections, planner statistics and file growth on both sides.
     const coldRates = [await warmUp(a.url, entries, 5_000_000), await warmUp(b.url, entries, 6_000_000)]
     await rawInsert(7_000_000, WARM_UP_PUTS, 'Custom:RawWarmup')
+    await warmUp(floor.url, entries, 8_000_000)
 
     const oneNode: number[] = []
     const twoNodes: number[] = []
     const raw: number[] = []
+    const floorRates: number[] = []
     for (let run = 0; run < INGEST_RUNS; run++) {
       const base = 1_000_000 * (run + 1)
       raw.push((instances * entries) / (await rawInsert(base, instances, `Custom:Raw${run}`)))
+      floorRates.push((instances * entries) / (await ingest(floor.url, `Custom:Floor${run}`, instances, entries, base + 800_000)))
       oneNode.push((instances * entries) / (await ingest(a.url, `Custom:PgOne${run}`, instances, entries, base)))
       // Two nodes: each takes every other instance, 16 connections each.
       const twoStarted = performance.now()
@@ -814,9 +855,11 @@ async function benchPostgres(): Promise<void> {
     console.log(`7. PostgreSQL (${new URL(TEST_DATABASE_URL).host}), ${fmt(instances)} instances x ${entries} entries ingested (medians of ${INGEST_RUNS} runs, after ${fmt(WARM_UP_PUTS)} warm-up puts per node), ${fmt(deleted)} entries deleted (medians of ${runs} runs)`)
     console.log(`   ingest: one node ${fmt(median(oneNode))} entries/s (${list(oneNode)}), two nodes ${fmt(median(twoNodes))} entries/s (${list(twoNodes)}) | raw pg multi-row INSERT (100 documents per statement) ${fmt(median(raw))} entries/s (${list(raw)}) | ratios ${fmt(median(oneNode) / median(raw), 2)} and ${fmt(median(twoNodes) / median(raw), 2)} (target >= 0.5)`)
     console.log(`     each node's first ${fmt(COLD_PUTS)} puts after start (V8 still compiling its code): ${list(coldRates)} entries/s (ratios ${coldRates.map((r) => fmt(r / median(raw), 2)).join(' and ')})`)
+    console.log(`     floor: a node:http server that only parses each put and writes the puts arriving together in one statement (no validation, no checks, no transaction) ${fmt(median(floorRates))} entries/s (${list(floorRates)}) | ratio ${fmt(median(floorRates) / median(raw), 2)}`)
     console.log(`   deletion (two nodes running, one holds the job): ${fmt(median(rates(deletions)))} entries/s (${list(rates(deletions))}) | raw pg batched DELETE (1,000 rows per statement) ${fmt(median(rates(rawDeletions)))} entries/s (${list(rates(rawDeletions))}) | ratio ${fmt(median(rawDeletions) / median(deletions), 2)} (target >= 0.5)`)
   } finally {
     await rawClient.end()
+    floor.child.kill()
     await Promise.all([a.stop(), b.stop()])
     removeDir(a.dataDir)
     removeDir(b.dataDir)

@@ -1,7 +1,8 @@
 /**
- * Floors for two benchmark targets: servers that do only the least any Node server on
- * node:http must do for the call measured, started by `npm run bench` beside ours so that a
- * target can be read against what this machine allows at all.
+ * Floors for two benchmark targets: servers that do no more than any Node server on
+ * node:http must do for the call measured (less: they trust their input), started by
+ * `npm run bench` beside ours so that a target can be read against what the machine gives a
+ * server that does almost nothing else.
  *
  *   node dist/bench/floor-server.js sigv4 SECRET_ACCESS_KEY
  *     Answers every call as a bare server does (read the body, JSON.parse, a small JSON reply)

@@ -13,8 +13,8 @@
  *     such deletions (their calls pooled) vs idle; the server's peak RSS during the deletion.
  *  7. PostgreSQL: ingest and deletion with one and two nodes beside raw pg writes (medians of 5
  *     and 3), after the same warm-up as in 2; and the ingest of a floor server that only parses
- *     each put and writes the puts arriving together in one statement, the most any node:http
- *     server writing through pg could reach here;
+ *     each put and writes the puts arriving together in one statement: what a minimal node:http
+ *     server writing through pg reaches on the machine;
  *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
  *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
  *  5. SigV4 verification: the trivial-operation rate with verification on beside off; and the

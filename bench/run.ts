@@ -12,9 +12,9 @@
  *     the same rows; p99 of DescribeInventoryDeletions and ListInventoryEntries during three
  *     such deletions (their calls pooled) vs idle; the server's peak RSS during the deletion.
  *  7. PostgreSQL: ingest and deletion with one and two nodes beside raw pg writes (medians of 5
- *     and 3), after the same warm-up as in 2; and the ingest of a floor server that only parses
- *     each put and writes the puts arriving together in one statement: what a minimal node:http
- *     server writing through pg reaches on the machine;
+ *     and 3), after the same warm-up as in 2; and the ingest of one and two floor servers that
+ *     only parse each put and write the puts arriving together in one statement: what minimal
+ *     node:http servers writing through pg reach on the machine;
  *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
  *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
  *  5. SigV4 verification: the trivial-operation rate with verification on beside off; and the
@@ -788,7 +788,7 @@ async function benchPostgres(): Promise<void> {
   await rawClient.connect()
   // The floor (bench/floor-server.ts) writes into the same tables with as many connections as a node has.
   const poolSizeDefault = settings.find((setting) => setting.flag === 'database-pool-size')!.default
-  const floor = await floorServer(['put', TEST_DATABASE_URL, schema, poolSizeDefault])
+  const floors = await Promise.all([0, 1].map(() => floorServer(['put', TEST_DATABASE_URL, schema, poolSizeDefault])))
   try {
     const items = (typeName: string) => JSON.stringify([{ TypeName: typeName, SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content(entries) }])
     const doc = JSON.stringify(content(entries))
@@ -817,22 +817,27 @@ async function benchPostgres(): Promise<void> {
     // Warm-up (see WARM_UP_PUTS): JIT, connections, planner statistics and file growth on both sides.
     const coldRates = [await warmUp(a.url, entries, 5_000_000), await warmUp(b.url, entries, 6_000_000)]
     await rawInsert(7_000_000, WARM_UP_PUTS, 'Custom:RawWarmup')
-    await warmUp(floor.url, entries, 8_000_000)
+    for (const [k, floor] of floors.entries()) await warmUp(floor.url, entries, 8_000_000 + k * 100_000)
 
     const oneNode: number[] = []
     const twoNodes: number[] = []
     const raw: number[] = []
-    const floorRates: number[] = []
+    const floorOne: number[] = []
+    const floorTwo: number[] = []
+    /** Two nodes: each takes every other instance, 16 connections each. */
+    const twoNodeRate = async (nodes: { url: string }[], typeName: string, firstInstance: number) => {
+      const started = performance.now()
+      const body = items(typeName)
+      await Promise.all(nodes.map((node, k) => blast(node.url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(firstInstance + 2 * n + k)}","Items":${body}}`, instances / 2)))
+      return (instances * entries) / ((performance.now() - started) / 1000)
+    }
     for (let run = 0; run < INGEST_RUNS; run++) {
       const base = 1_000_000 * (run + 1)
       raw.push((instances * entries) / (await rawInsert(base, instances, `Custom:Raw${run}`)))
-      floorRates.push((instances * entries) / (await ingest(floor.url, `Custom:Floor${run}`, instances, entries, base + 800_000)))
       oneNode.push((instances * entries) / (await ingest(a.url, `Custom:PgOne${run}`, instances, entries, base)))
-      // Two nodes: each takes every other instance, 16 connections each.
-      const twoStarted = performance.now()
-      const body = items(`Custom:PgTwo${run}`)
-      await Promise.all([a, b].map((node, k) => blast(node.url, 'PutInventory', (n) => `{"InstanceId":"${instanceId(base + 500_000 + 2 * n + k)}","Items":${body}}`, instances / 2)))
-      twoNodes.push((instances * entries) / ((performance.now() - twoStarted) / 1000))
+      twoNodes.push(await twoNodeRate([a, b], `Custom:PgTwo${run}`, base + 500_000))
+      floorOne.push((instances * entries) / (await ingest(floors[0].url, `Custom:FloorOne${run}`, instances, entries, base + 800_000)))
+      floorTwo.push(await twoNodeRate(floors, `Custom:FloorTwo${run}`, base + 900_000))
     }
 
     // Deletion of 1,000,000 entries, three times.
@@ -855,11 +860,11 @@ async function benchPostgres(): Promise<void> {
     console.log(`7. PostgreSQL (${new URL(TEST_DATABASE_URL).host}), ${fmt(instances)} instances x ${entries} entries ingested (medians of ${INGEST_RUNS} runs, after ${fmt(WARM_UP_PUTS)} warm-up puts per node), ${fmt(deleted)} entries deleted (medians of ${runs} runs)`)
     console.log(`   ingest: one node ${fmt(median(oneNode))} entries/s (${list(oneNode)}), two nodes ${fmt(median(twoNodes))} entries/s (${list(twoNodes)}) | raw pg multi-row INSERT (100 documents per statement) ${fmt(median(raw))} entries/s (${list(raw)}) | ratios ${fmt(median(oneNode) / median(raw), 2)} and ${fmt(median(twoNodes) / median(raw), 2)} (target >= 0.5)`)
     console.log(`     each node's first ${fmt(COLD_PUTS)} puts after start (V8 still compiling its code): ${list(coldRates)} entries/s (ratios ${coldRates.map((r) => fmt(r / median(raw), 2)).join(' and ')})`)
-    console.log(`     floor: a node:http server that only parses each put and writes the puts arriving together in one statement (no validation, no checks, no transaction) ${fmt(median(floorRates))} entries/s (${list(floorRates)}) | ratio ${fmt(median(floorRates) / median(raw), 2)}`)
+    console.log(`     floor: node:http servers that only parse each put and write the puts arriving together in one statement (no validation, no checks, no transaction): one ${fmt(median(floorOne))} entries/s (${list(floorOne)}), two ${fmt(median(floorTwo))} entries/s (${list(floorTwo)}) | ratios ${fmt(median(floorOne) / median(raw), 2)} and ${fmt(median(floorTwo) / median(raw), 2)}`)
     console.log(`   deletion (two nodes running, one holds the job): ${fmt(median(rates(deletions)))} entries/s (${list(rates(deletions))}) | raw pg batched DELETE (1,000 rows per statement) ${fmt(median(rates(rawDeletions)))} entries/s (${list(rates(rawDeletions))}) | ratio ${fmt(median(rawDeletions) / median(deletions), 2)} (target >= 0.5)`)
   } finally {
     await rawClient.end()
-    floor.child.kill()
+    for (const floor of floors) floor.child.kill()
     await Promise.all([a.stop(), b.stop()])
     removeDir(a.dataDir)
     removeDir(b.dataDir)

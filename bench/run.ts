@@ -15,8 +15,9 @@
  *     and 3), after the same warm-up as in 2; and the ingest of one and two floor servers that
  *     only parse each put and write the puts arriving together in one statement: what minimal
  *     node:http servers writing through pg reach on the machine;
- *  6. soak (only with `npm run bench -- soak [seconds]`): mixed traffic from the three real
- *     clients plus back-to-back deletions for minutes; throughput, p99 per operation, RSS over time;
+ *  6. soak (only with `npm run bench -- soak [seconds] [sqlite|postgres]`): mixed traffic from
+ *     the three real clients plus back-to-back deletions for minutes, on PostgreSQL through two
+ *     nodes; throughput, p99 per operation, RSS over time;
  *  5. SigV4 verification: the trivial-operation rate with verification on beside off; and the
  *     same for a bare node:http server paying only SigV4's per-request cryptography (its floor);
  *  4. GetInventory over a fleet of 10,000 instances x 5 types x 20 entries: one 50-entity
@@ -668,21 +669,26 @@ const BOTO3_SOAK = fileURLToPath(new URL('../../bench/boto3_soak.py', import.met
 /**
  * Soak: several minutes of mixed traffic from the three real clients (SDK v3 loops in this
  * process, a boto3 loop in Python, the AWS CLI every few seconds) while deletions of a large
- * type run back to back. Prints throughput and p99 per operation, and the server's RSS over
- * time, which must stay flat.
+ * type run back to back. Prints throughput and p99 per operation, and each server's RSS over
+ * time, which must stay flat. On SQLite one server; on PostgreSQL two nodes on one schema, as
+ * behind a load balancer: the SDK loops alternate between them, boto3 calls the first, the
+ * CLI the second, and each deletion is started on the first and followed on the second.
  */
-async function benchSoak(seconds: number): Promise<void> {
-  const server = await startServerProcess()
-  const pid = server.child.pid!
-  const ssm = new SSMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'x' }, maxAttempts: 1 })
+async function benchSoak(seconds: number, store: 'sqlite' | 'postgres'): Promise<void> {
+  const schema = store === 'postgres' ? freshSchemaName() : undefined
+  const nodeArgs = schema ? ['--database-url', schemaUrl(schema)] : []
+  const servers = await Promise.all(Array.from({ length: schema ? 2 : 1 }, () => startServerProcess({ args: nodeArgs })))
+  const [first, last] = [servers[0], servers[servers.length - 1]]
+  const clients = servers.map((server) => new SSMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'x' }, maxAttempts: 1 }))
+  const [ssm, follower] = [clients[0], clients[clients.length - 1]]
   const latencies = new Map<string, number[]>()
   const errors = new Map<string, number>()
   const record = (op: string, ms: number) => (latencies.get(op) ?? latencies.set(op, []).get(op)!).push(ms)
   const fail = (code: string) => errors.set(code, (errors.get(code) ?? 0) + 1)
   const end = Date.now() + seconds * 1000
-  const rss: { at: number; mib: number }[] = []
+  const rss: { at: number; mib: number[] }[] = []
   const started = Date.now()
-  const sampler = setInterval(() => rss.push({ at: (Date.now() - started) / 1000, mib: rssMiB(pid) }), 1000)
+  const sampler = setInterval(() => rss.push({ at: (Date.now() - started) / 1000, mib: servers.map((server) => rssMiB(server.child.pid!)) }), 1000)
   const content = Array.from({ length: 40 }, (_, i) => ({ Name: `pkg-${i}`, Version: `2.${i}` }))
   try {
     const timed = async (op: string, send: () => Promise<unknown>) => {
@@ -695,15 +701,16 @@ async function benchSoak(seconds: number): Promise<void> {
       record(op, performance.now() - t)
     }
     const sdkLoop = async (worker: number) => {
-      await ssm.send(new PutInventoryCommand({ InstanceId: instanceId(10_000 + worker * 1000), Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] }))
+      const client = clients[worker % clients.length]
+      await client.send(new PutInventoryCommand({ InstanceId: instanceId(10_000 + worker * 1000), Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] }))
       for (let n = 0; Date.now() < end; n++) {
         const instance = instanceId(10_000 + worker * 1000 + (n % 300))
         const roll = Math.random()
-        if (roll < 0.5) await timed('PutInventory', () => ssm.send(new PutInventoryCommand({ InstanceId: instance, Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] })))
-        else if (roll < 0.65) await timed('ListInventoryEntries', () => ssm.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(10_000 + worker * 1000), TypeName: 'Custom:SoakSdk', MaxResults: 20 })))
-        else if (roll < 0.8) await timed('GetInventory', () => ssm.send(new GetInventoryCommand({ Filters: [{ Key: 'Custom:SoakSdk.Version', Values: ['2.3'] }], MaxResults: 20 })))
-        else if (roll < 0.9) await timed('GetInventory (aggregation)', () => ssm.send(new GetInventoryCommand({ Aggregators: [{ Expression: 'AWS:InstanceInformation.InstanceStatus' }] })))
-        else await timed('GetInventorySchema', () => ssm.send(new GetInventorySchemaCommand({})))
+        if (roll < 0.5) await timed('PutInventory', () => client.send(new PutInventoryCommand({ InstanceId: instance, Items: [{ TypeName: 'Custom:SoakSdk', SchemaVersion: '1.0', CaptureTime: CAPTURE, Content: content }] })))
+        else if (roll < 0.65) await timed('ListInventoryEntries', () => client.send(new ListInventoryEntriesCommand({ InstanceId: instanceId(10_000 + worker * 1000), TypeName: 'Custom:SoakSdk', MaxResults: 20 })))
+        else if (roll < 0.8) await timed('GetInventory', () => client.send(new GetInventoryCommand({ Filters: [{ Key: 'Custom:SoakSdk.Version', Values: ['2.3'] }], MaxResults: 20 })))
+        else if (roll < 0.9) await timed('GetInventory (aggregation)', () => client.send(new GetInventoryCommand({ Aggregators: [{ Expression: 'AWS:InstanceInformation.InstanceStatus' }] })))
+        else await timed('GetInventorySchema', () => client.send(new GetInventorySchemaCommand({})))
       }
     }
     const deletionLoop = async () => {
@@ -719,7 +726,7 @@ async function benchSoak(seconds: number): Promise<void> {
         await timed('DeleteInventory', async () => (id = (await ssm.send(new DeleteInventoryCommand({ TypeName: 'Custom:SoakBulk' }))).DeletionId))
         while (id && Date.now() < end) {
           let status: string | undefined
-          await timed('DescribeInventoryDeletions', async () => (status = (await ssm.send(new DescribeInventoryDeletionsCommand({ DeletionId: id }))).InventoryDeletions?.[0]?.LastStatus))
+          await timed('DescribeInventoryDeletions', async () => (status = (await follower.send(new DescribeInventoryDeletionsCommand({ DeletionId: id }))).InventoryDeletions?.[0]?.LastStatus))
           if (status === 'Complete') break
           await new Promise((r) => setTimeout(r, 100))
         }
@@ -731,7 +738,7 @@ async function benchSoak(seconds: number): Promise<void> {
       let calls = 0
       while (Date.now() < end - 3000) {
         const t = performance.now()
-        const result = await awsCli(server.url, ['get-inventory', '--max-items', '20'], { region: 'us-east-1', accessKeyId: '123456789012' })
+        const result = await awsCli(last.url, ['get-inventory', '--max-items', '20'], { region: 'us-east-1', accessKeyId: '123456789012' })
         record('GetInventory (AWS CLI)', performance.now() - t)
         if (result.code !== 0) fail(`AWS CLI exit ${result.code}`)
         calls++
@@ -740,7 +747,7 @@ async function benchSoak(seconds: number): Promise<void> {
       return calls
     }
     const boto3Run = new Promise<{ latencies: Record<string, number[]>; errors: Record<string, number> }>((resolve, reject) => {
-      execFile('python3', [BOTO3_SOAK, server.url, String(seconds), '70000'], { maxBuffer: 256 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
+      execFile('python3', [BOTO3_SOAK, first.url, String(seconds), '70000'], { maxBuffer: 256 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
         if (error) reject(new Error(`boto3 soak failed: ${stderr || error.message}`))
         else resolve(JSON.parse(stdout))
       })
@@ -750,23 +757,28 @@ async function benchSoak(seconds: number): Promise<void> {
     for (const [code, n] of Object.entries(boto.errors)) errors.set(`boto3 ${code}`, n)
 
     const total = [...latencies.values()].reduce((sum, l) => sum + l.length, 0)
-    console.log(`6. soak: ${seconds} s of SDK v3 (6 loops), boto3 (1 loop) and AWS CLI traffic, ${deletionRounds} back-to-back deletions of 2,000 items (${cliCalls} CLI calls)`)
+    const where = schema ? `PostgreSQL, two nodes on one schema` : 'SQLite'
+    console.log(`6. soak (${where}): ${seconds} s of SDK v3 (6 loops), boto3 (1 loop) and AWS CLI traffic, ${deletionRounds} back-to-back deletions of 2,000 items (${cliCalls} CLI calls)`)
     console.log(`   ${fmt(total)} calls, ${fmt(total / seconds)} calls/s`)
     for (const [op, samples] of [...latencies.entries()].sort()) {
       console.log(`   ${op.padEnd(32)} ${String(samples.length).padStart(7)} calls  p50 ${fmt(median(samples), 1).padStart(7)} ms  p99 ${fmt(p99(samples), 1).padStart(7)} ms`)
     }
     console.log(`   errors: ${errors.size === 0 ? 'none' : [...errors.entries()].map(([k, n]) => `${k} x${n}`).join(', ')}`)
     const step = Math.max(1, Math.floor(rss.length / 12))
-    console.log(`   server RSS (MiB) over time: ${rss.filter((_, i) => i % step === 0).map((r) => `${Math.round(r.at)}s ${fmt(r.mib)}`).join(' | ')}`)
     const third = Math.max(1, Math.floor(rss.length / 3))
-    const early = Math.max(...rss.slice(0, third).map((r) => r.mib))
-    const late = Math.max(...rss.slice(-third).map((r) => r.mib))
-    console.log(`   peak RSS in the first third ${fmt(early)} MiB, in the last third ${fmt(late)} MiB (flat: growth ${fmt(((late - early) / early) * 100, 1)} %)`)
+    for (const [k] of servers.entries()) {
+      const name = servers.length > 1 ? `node ${k + 1} RSS` : 'server RSS'
+      console.log(`   ${name} (MiB) over time: ${rss.filter((_, i) => i % step === 0).map((r) => `${Math.round(r.at)}s ${fmt(r.mib[k])}`).join(' | ')}`)
+      const early = Math.max(...rss.slice(0, third).map((r) => r.mib[k]))
+      const late = Math.max(...rss.slice(-third).map((r) => r.mib[k]))
+      console.log(`   ${servers.length > 1 ? `node ${k + 1}: ` : ''}peak RSS in the first third ${fmt(early)} MiB, in the last third ${fmt(late)} MiB (flat: growth ${fmt(((late - early) / early) * 100, 1)} %)`)
+    }
   } finally {
     clearInterval(sampler)
-    ssm.destroy()
-    await server.stop()
-    removeDir(server.dataDir)
+    for (const client of clients) client.destroy()
+    await Promise.all(servers.map((server) => server.stop()))
+    for (const server of servers) removeDir(server.dataDir)
+    if (schema) await dropSchema(schema)
   }
 }
 
@@ -970,8 +982,12 @@ async function main(): Promise<void> {
   if (!only || only === 'auth') await benchAuthentication()
   if (!only || only === 'postgres') await benchPostgres()
   if (!only || only === 'uploads') await benchUploadBurst()
-  // The soak runs minutes: only when asked for (npm run bench -- soak [seconds]).
-  if (only === 'soak') await benchSoak(Number(process.argv[3] ?? 180))
+  // The soak runs minutes: only when asked for (npm run bench -- soak [seconds] [sqlite|postgres]).
+  if (only === 'soak') {
+    const store = process.argv[4] ?? 'sqlite'
+    if (store !== 'sqlite' && store !== 'postgres') throw new Error(`soak runs on sqlite or postgres, not '${store}'`)
+    await benchSoak(Number(process.argv[3] ?? 180), store)
+  }
   agent.destroy()
 }
 

@@ -969,8 +969,17 @@ async function benchUploadBurst(): Promise<void> {
   console.log(`   no bound (the baseline)              ${line(unbounded)}`)
 }
 
+const SECTIONS = ['trivial', 'ingest', 'deletion', 'get-inventory', 'auth', 'postgres', 'uploads', 'soak']
+
 async function main(): Promise<void> {
-  const only = process.argv[2]
+  const [only, soakSeconds = '180', soakStore = 'sqlite'] = process.argv.slice(2)
+  const refuse = (problem: string) => {
+    console.error(`${problem}\nusage: npm run bench [-- ${SECTIONS.filter((name) => name !== 'soak').join('|')}] | npm run bench -- soak [seconds] [sqlite|postgres]`)
+    process.exit(2)
+  }
+  if (only !== undefined && !SECTIONS.includes(only)) refuse(`unknown section '${only}'`)
+  if (only === 'soak' && !/^[1-9]\d*$/.test(soakSeconds)) refuse(`the soak's seconds must be a whole number above 0, not '${soakSeconds}'`)
+  if (only === 'soak' && soakStore !== 'sqlite' && soakStore !== 'postgres') refuse(`the soak runs on sqlite or postgres, not '${soakStore}'`)
   console.log(`ssm-inventory benchmarks (node ${process.version}); figures beside baselines from the same run\n`)
   if (!only || only === 'trivial') await benchTrivial()
   if (!only || only === 'ingest') await benchIngest()
@@ -983,11 +992,7 @@ async function main(): Promise<void> {
   if (!only || only === 'postgres') await benchPostgres()
   if (!only || only === 'uploads') await benchUploadBurst()
   // The soak runs minutes: only when asked for (npm run bench -- soak [seconds] [sqlite|postgres]).
-  if (only === 'soak') {
-    const store = process.argv[4] ?? 'sqlite'
-    if (store !== 'sqlite' && store !== 'postgres') throw new Error(`soak runs on sqlite or postgres, not '${store}'`)
-    await benchSoak(Number(process.argv[3] ?? 180), store)
-  }
+  if (only === 'soak') await benchSoak(Number(soakSeconds), soakStore as 'sqlite' | 'postgres')
   agent.destroy()
 }
 

@@ -11,9 +11,43 @@ import { CONSISTENCY_NODE_ARGS, runConsistency } from './consistency.js'
 import { runCrashHarness } from './crash.js'
 import { runFuzz } from './harness.js'
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '5000' }, seed: { type: 'string' }, 'crash-rounds': { type: 'string', default: '20' }, nodes: { type: 'string', default: '2' }, 'consistency-seconds': { type: 'string', default: '20' } } })
-const count = Number(values.count)
-const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed)
+const USAGE = 'usage: npm run fuzz -- [--count N] [--seed S] [--crash-rounds R] [--nodes K] [--consistency-seconds T]'
+
+/** The options, or the usage on stderr and exit 2 for --help, an unknown option or a value that is not a whole number. */
+function options(): { count: number; seed: number; crashRounds: number; nodes: number; consistencySeconds: number } {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({ options: { help: { type: 'boolean' }, count: { type: 'string', default: '5000' }, seed: { type: 'string' }, 'crash-rounds': { type: 'string', default: '20' }, nodes: { type: 'string', default: '2' }, 'consistency-seconds': { type: 'string', default: '20' } } }).values
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`)
+    process.exit(2)
+  }
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  const whole = (name: string, fallback?: number): number => {
+    const text = values[name]
+    if (text === undefined && fallback !== undefined) return fallback
+    const n = Number(text)
+    if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
+      console.error(`--${name} must be a whole number, not '${text}'\n${USAGE}`)
+      process.exit(2)
+    }
+    return n
+  }
+  const nodes = whole('nodes')
+  if (nodes < 1) {
+    console.error(`--nodes must be at least 1\n${USAGE}`)
+    process.exit(2)
+  }
+  return {
+    count: whole('count'), seed: whole('seed', Math.floor(Math.random() * 2 ** 31)), crashRounds: whole('crash-rounds'),
+    nodes, consistencySeconds: whole('consistency-seconds'),
+  }
+}
+
+const { count, seed, crashRounds, nodes, consistencySeconds } = options()
 const maxBodyBytes = 1024 * 1024
 const requestTimeoutMs = 1500
 
@@ -34,12 +68,11 @@ try {
   removeDir(server.dataDir)
 }
 
-const rounds = Number(values['crash-rounds'])
-if (rounds > 0) {
+if (crashRounds > 0) {
   const dataDir = tempDataDir()
   try {
-    console.log(`\ncrash harness: ${rounds} kill points, seed ${seed}`)
-    const crash = await runCrashHarness({ dataDir, rounds, seed, log: (line) => console.log(line) })
+    console.log(`\ncrash harness: ${crashRounds} kill points, seed ${seed}`)
+    const crash = await runCrashHarness({ dataDir, rounds: crashRounds, seed, log: (line) => console.log(line) })
     console.log(`${crash.killPoints} kills (${crash.deletionsKilled} during deletions, ${crash.deletionsResumed} of them found InProgress at restart), ${crash.acknowledgedPuts} acknowledged puts, ${crash.instancesChecked} instance checks`)
     console.log(`${crash.findings.length} findings`)
     for (const finding of crash.findings.slice(0, 50)) console.log(`  - ${finding}`)
@@ -49,12 +82,10 @@ if (rounds > 0) {
   }
 }
 
-const consistencySeconds = Number(values['consistency-seconds'])
 if (consistencySeconds > 0) {
   // Every node on one store: one SQLite file, or (SSM_INVENTORY_TEST_STORE=postgres) one schema.
   const dataDir = tempDataDir()
   try {
-    const nodes = Number(values.nodes)
     console.log(`\nconsistency harness: ${nodes} nodes on one store for ${consistencySeconds} s, a node killed now and then, seed ${seed}`)
     const started: ServerProcess[] = []
     const report = await runConsistency({

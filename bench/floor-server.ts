@@ -51,10 +51,13 @@ function sigv4Handler(secretAccessKey: string): Handler {
     const signingKey = signingKeys.get(scope)
     if (!signingKey) {
       // Once per scope, as any verifier would cache it; the request waits for it this once.
-      void getSigningKey(sha256, { accessKeyId, secretAccessKey }, date, region, service).then((key) => {
-        signingKeys.set(scope, createSecretKey(key))
-        verifyAndAnswer(signingKeys.get(scope)!, scope, signedHeaders, signature, body, req, res)
-      })
+      getSigningKey(sha256, { accessKeyId, secretAccessKey }, date, region, service).then(
+        (key) => {
+          signingKeys.set(scope, createSecretKey(key))
+          verifyAndAnswer(signingKeys.get(scope)!, scope, signedHeaders, signature, body, req, res)
+        },
+        (error: Error) => answer(res, 500, JSON.stringify({ __type: 'InternalServerError', message: error.message })),
+      )
       return
     }
     verifyAndAnswer(signingKey, scope, signedHeaders, signature, body, req, res)

@@ -53,8 +53,9 @@ function sigv4Handler(secretAccessKey: string): Handler {
       // Once per scope, as any verifier would cache it; the request waits for it this once.
       getSigningKey(sha256, { accessKeyId, secretAccessKey }, date, region, service).then(
         (key) => {
-          signingKeys.set(scope, createSecretKey(key))
-          verifyAndAnswer(signingKeys.get(scope)!, scope, signedHeaders, signature, body, req, res)
+          const derived = createSecretKey(key)
+          signingKeys.set(scope, derived)
+          verifyAndAnswer(derived, scope, signedHeaders, signature, body, req, res)
         },
         (error: Error) => answer(res, 500, JSON.stringify({ __type: 'InternalServerError', message: error.message })),
       )

@@ -9,14 +9,15 @@
  *     after verifying its SigV4 signature with only the per-request cryptography the protocol
  *     requires: SHA-256 of the body, the canonical request over the signed headers, its
  *     SHA-256, one HMAC with a signing key derived once, a constant-time comparison. No
- *     date window, key lookup or error handling: a signature that does not match is a 403.
+ *     date window or key lookup: a signature that does not match is a 403.
  *   node dist/bench/floor-server.js bare
  *     The same server without the verification.
  *   node dist/bench/floor-server.js put DATABASE_URL SCHEMA POOL_SIZE
  *     Answers PutInventory bodies of one item, trusted as they come (no validation, no schema,
  *     hash or deletion checks, no transaction around a read): the item's Content serialised,
  *     and the puts that arrive together written to the store's items and instances tables by
- *     one statement (one round trip, autocommit) per group of up to 64.
+ *     one statement (one round trip, autocommit) per group of up to 64, a group starting on
+ *     each free connection of the pool.
  *
  * Each prints its URL on stdout once it listens.
  */
